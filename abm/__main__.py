@@ -1,0 +1,5 @@
+"""Entry point for ``python -m abm``."""
+
+from abm.cli import main
+
+raise SystemExit(main())

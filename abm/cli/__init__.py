@@ -1,0 +1,73 @@
+"""The ``abm`` command line.
+
+Each subcommand lives in its own module of this package and exposes ``HELP`` (one line),
+``add_arguments(parser)`` and ``run(args) -> int``. Command modules import heavy libraries
+(pandas, seaborn, Mesa) only inside ``run`` so that ``abm --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from abm import __version__
+from abm.validation import ParameterError
+
+#: Subcommand name -> module that implements it, in the order ``--help`` lists them.
+COMMANDS: dict[str, str] = {
+    "equilibrium": "abm.cli.equilibrium",
+    "landscape": "abm.cli.landscape",
+    "race": "abm.cli.race",
+    "open-source": "abm.cli.open_source",
+}
+
+
+class ArgumentParser(argparse.ArgumentParser):
+    """An argparse parser whose errors are one line and exit with code 2."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        """Print ``<prog>: error: <message>`` and exit 2, without the usage block."""
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def build_parser() -> ArgumentParser:
+    """Build the top-level parser with every subcommand registered."""
+    parser = ArgumentParser(
+        prog="abm",
+        description="Simulator of the economics of AI-model openness.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"abm {__version__}")
+    subparsers = parser.add_subparsers(
+        dest="command", metavar="COMMAND", parser_class=ArgumentParser
+    )
+    for name, module_name in COMMANDS.items():
+        module = importlib.import_module(module_name)
+        sub = subparsers.add_parser(
+            name,
+            help=module.HELP,
+            description=getattr(module, "DESCRIPTION", module.HELP),
+            formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        )
+        module.add_arguments(sub)
+        sub.set_defaults(_run=module.run, _prog=sub.prog)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the process exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 2
+    try:
+        return int(args._run(args) or 0)
+    except ParameterError as error:
+        print(f"{args._prog}: error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"{args._prog}: interrupted", file=sys.stderr)
+        return 130

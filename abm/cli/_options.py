@@ -1,0 +1,60 @@
+"""Argument types for the command line: numbers checked against a range, one-line errors."""
+
+from __future__ import annotations
+
+import argparse
+import math
+from collections.abc import Callable
+
+from abm.validation import describe_range
+
+
+def real(
+    low: float = -math.inf,
+    high: float = math.inf,
+    *,
+    low_open: bool = False,
+    high_open: bool = False,
+) -> Callable[[str], float]:
+    """An argparse ``type`` accepting a finite number in the given interval."""
+    interval = describe_range(low, high, low_open=low_open, high_open=high_open)
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"must be a number in {interval}, got {text!r}"
+            ) from None
+        too_low = value <= low if low_open else value < low
+        too_high = value >= high if high_open else value > high
+        if not math.isfinite(value) or too_low or too_high:
+            raise argparse.ArgumentTypeError(f"must be in {interval}, got {text}")
+        return value
+
+    parse.__name__ = f"number in {interval}"
+    return parse
+
+
+def integer(low: int | None = None, high: int | None = None) -> Callable[[str], int]:
+    """An argparse ``type`` accepting an integer in ``[low, high]``."""
+    interval = describe_range(-math.inf if low is None else low, math.inf if high is None else high)
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"must be an integer in {interval}, got {text!r}"
+            ) from None
+        if (low is not None and value < low) or (high is not None and value > high):
+            raise argparse.ArgumentTypeError(f"must be an integer in {interval}, got {text}")
+        return value
+
+    parse.__name__ = f"integer in {interval}"
+    return parse
+
+
+NON_NEGATIVE = real(0.0)
+POSITIVE = real(0.0, low_open=True)
+UNIT = real(0.0, 1.0)

@@ -1,0 +1,256 @@
+"""``abm open-source``: the open-sourcing decision against firm size (Model III)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+from typing import Any
+
+from abm.cli._options import NON_NEGATIVE, POSITIVE, UNIT
+
+HELP = "open-sourcing decision against firm size: gain, open interval, peak (Model III)"
+DESCRIPTION = (
+    "Model III (after Habibi 2025; functional form ours): an owner with share s of the "
+    "applications compatible with its model gains Δ(s) = γ·s·(1−s) − ℓ·(1−s) − κ by opening "
+    "it, opens iff Δ(s) > 0, i.e. for s in the interval (s₋, s₊), and with noise opens with "
+    "probability 1/(1 + exp(−λ·Δ(s))). Prints the decision at --share; --plot DIR also draws "
+    "Δ(s) and P(open) for several performance edges κ."
+)
+
+#: Performance edges κ the figure compares (the --edge value is added when it is not among them).
+PLOT_EDGES: tuple[float, ...] = (0.0, 0.05, 0.10, 0.15, 0.20)
+_FIGURE_STEM = "open_sourcing_by_share"
+_TABLE_STEM = "open_sourcing_by_share"
+_GRID_POINTS = 401
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Register the options of ``abm open-source``."""
+    parser.add_argument(
+        "--share",
+        type=UNIT,
+        default=None,
+        metavar="S",
+        help="the owner's share s of compatible applications, in [0, 1] (required unless --plot)",
+    )
+    parser.add_argument(
+        "--growth-value",
+        type=NON_NEGATIVE,
+        default=1.0,
+        metavar="GAMMA",
+        help="value of ecosystem growth an open model attracts, γ ≥ 0",
+    )
+    parser.add_argument(
+        "--licensing",
+        type=NON_NEGATIVE,
+        default=0.2,
+        metavar="ELL",
+        help="licensing margin forgone on outsiders by opening, ℓ ≥ 0",
+    )
+    parser.add_argument(
+        "--edge",
+        type=NON_NEGATIVE,
+        default=0.05,
+        metavar="KAPPA",
+        help="value of the performance edge handed to rivals by opening, κ ≥ 0",
+    )
+    parser.add_argument(
+        "--precision",
+        type=POSITIVE,
+        default=20.0,
+        metavar="LAMBDA",
+        help="precision of the logit propensity, λ > 0 (larger: closer to the sharp rule)",
+    )
+    parser.add_argument("--json", action="store_true", help="print the result as JSON")
+    parser.add_argument(
+        "--plot",
+        default=None,
+        metavar="DIR",
+        help=(
+            "write the figure (Δ(s) and P(open) for several edges κ), its data as a parquet "
+            "table and manifest.json into DIR"
+        ),
+    )
+
+
+def _number(value: float) -> float | None:
+    """A JSON-safe float: NaN and infinities become None (null)."""
+    value = float(value)
+    return value if math.isfinite(value) else None
+
+
+def _result(args: argparse.Namespace) -> dict[str, Any]:
+    from abm.theory.open_sourcing import gain_peak, open_sourcing_decision
+
+    decision = open_sourcing_decision(
+        args.share, args.growth_value, args.licensing, args.edge, args.precision
+    )
+    lower, upper = float(decision.interval_lower), float(decision.interval_upper)
+    interval = [lower, upper] if math.isfinite(lower) and math.isfinite(upper) else None
+    return {
+        "share": args.share,
+        "growth_value": args.growth_value,
+        "licensing": args.licensing,
+        "edge": args.edge,
+        "precision": args.precision,
+        "gain": float(decision.gain),
+        "open": bool(decision.opens),
+        "probability": float(decision.probability),
+        "interval": interval,
+        "peak": _number(decision.peak),
+        "peak_gain": float(decision.peak_gain),
+        "unconstrained_peak": _number(gain_peak(args.growth_value, args.licensing)),
+    }
+
+
+def _format_table(result: dict[str, Any]) -> str:
+    def number(value: float | None) -> str:
+        return "none" if value is None else f"{value:.4g}"
+
+    interval = result["interval"]
+    chance = result["probability"]
+    probability = f"{chance:.3f}" if 0.001 <= chance <= 0.999 else f"{chance:.3g}"
+    unconstrained = result["unconstrained_peak"]
+    peak_note = ""
+    if unconstrained is not None and result["peak"] is not None and unconstrained > 1.0:
+        peak_note = f"  (the gain peaks at s* = {unconstrained:.4g} > 1)"
+    elif unconstrained is None and result["peak"] is not None:
+        peak_note = "  (growth value 0: the gain rises with s)"
+    rows = [
+        ("share s", number(result["share"])),
+        ("growth value (gamma)", number(result["growth_value"])),
+        ("licensing margin (ell)", number(result["licensing"])),
+        ("performance edge (kappa)", number(result["edge"])),
+        ("precision (lambda)", number(result["precision"])),
+        ("gain from opening", f"{result['gain']:.4g}"),
+        ("opens (gain > 0)", "yes" if result["open"] else "no"),
+        ("probability of opening", probability),
+        (
+            "open interval of shares",
+            "none: opening never pays"
+            if interval is None
+            else f"({interval[0]:.4g}, {interval[1]:.4g})",
+        ),
+        ("peak share in [0, 1]", number(result["peak"]) + peak_note),
+        ("gain at the peak", f"{result['peak_gain']:.4g}"),
+    ]
+    width = max(len(label) for label, _ in rows)
+    return "\n".join(f"{label:<{width}}  {value}" for label, value in rows)
+
+
+def _plot(args: argparse.Namespace) -> list[str]:
+    import numpy as np
+    import pandas as pd
+
+    from abm.figures import OKABE_ITO, apply_style, save_figure
+    from abm.io import write_table
+    from abm.manifest import Manifest
+    from abm.theory.open_sourcing import open_interval, open_probability, opening_gain
+
+    edges = sorted({*PLOT_EDGES, args.edge})
+    shares = np.linspace(0.0, 1.0, _GRID_POINTS)
+    grid_share, grid_edge = np.meshgrid(shares, np.asarray(edges), indexing="xy")
+    frame = pd.DataFrame(
+        {
+            "edge": grid_edge.ravel(),
+            "share": grid_share.ravel(),
+            "gain": opening_gain(grid_share, args.growth_value, args.licensing, grid_edge).ravel(),
+            "probability": open_probability(
+                grid_share, args.growth_value, args.licensing, grid_edge, args.precision
+            ).ravel(),
+        }
+    )
+    frame.insert(0, "precision", args.precision)
+    frame.insert(0, "licensing", args.licensing)
+    frame.insert(0, "growth_value", args.growth_value)
+    lower, upper = open_interval(args.growth_value, args.licensing, np.asarray(edges))
+
+    apply_style()
+    import matplotlib.pyplot as plt
+
+    colours = [
+        OKABE_ITO[name]
+        for name in ("blue", "orange", "bluish_green", "vermillion", "reddish_purple", "sky_blue")
+    ]
+    figure, (gain_axis, probability_axis) = plt.subplots(1, 2, figsize=(14, 5.5), sharex=True)
+    for index, edge in enumerate(edges):
+        colour = colours[index % len(colours)]
+        rows = frame[frame["edge"] == edge]
+        has_interval = math.isfinite(lower[index])
+        span = (
+            f"opens on ({lower[index]:.2f}, {upper[index]:.2f})" if has_interval else "never opens"
+        )
+        label = f"κ = {edge:g}: {span}"
+        width = 3.0 if edge == args.edge else 1.8
+        gain_axis.plot(rows["share"], rows["gain"], color=colour, linewidth=width, label=label)
+        probability_axis.plot(rows["share"], rows["probability"], color=colour, linewidth=width)
+        if has_interval:
+            gain_axis.plot(
+                [lower[index], upper[index]], [0.0, 0.0], "o", color=colour, markersize=6
+            )
+    gain_axis.axhline(0.0, color=OKABE_ITO["grey"], linewidth=1.0, linestyle="--")
+    probability_axis.axhline(0.5, color=OKABE_ITO["grey"], linewidth=1.0, linestyle="--")
+    gain_axis.set(
+        xlabel="owner's share s of compatible applications",
+        ylabel="gain from opening Δ(s)",
+        title="Gain from opening (dots: the open interval)",
+    )
+    probability_axis.set(
+        xlabel="owner's share s of compatible applications",
+        ylabel=f"probability of opening (λ = {args.precision:g})",
+        ylim=(0.0, 1.0),
+        title="Propensity to open",
+    )
+    figure.legend(
+        title="performance edge κ (thick line: --edge)",
+        loc="upper center",
+        bbox_to_anchor=(0.5, 0.0),
+        ncol=3,
+        fontsize=12,
+        title_fontsize=13,
+    )
+    figure.suptitle(
+        "Mid-sized owners open most; a larger performance edge shrinks the open interval "
+        f"(γ = {args.growth_value:g}, ℓ = {args.licensing:g})",
+        fontsize=15,
+    )
+    written = save_figure(figure, args.plot, _FIGURE_STEM)
+    written += write_table(frame, args.plot, _TABLE_STEM)
+    manifest = Manifest(
+        "open-source",
+        {
+            "share": args.share,
+            "growth_value": args.growth_value,
+            "licensing": args.licensing,
+            "edge": args.edge,
+            "precision": args.precision,
+            "plot_edges": edges,
+            "grid_points": _GRID_POINTS,
+        },
+    )
+    manifest.outputs.extend(path.name for path in written)
+    written.append(manifest.write(args.plot))
+    return [str(path) for path in written]
+
+
+def run(args: argparse.Namespace) -> int:
+    """Print the open-sourcing decision at --share and, with --plot, write the figure."""
+    from abm.validation import ParameterError
+
+    if args.share is None and args.plot is None:
+        raise ParameterError("--share is required (a number in [0, 1]) unless --plot DIR is given")
+    result = _result(args) if args.share is not None else None
+    written = _plot(args) if args.plot is not None else []
+    if args.json:
+        payload: dict[str, Any] = dict(result) if result is not None else {}
+        if written:
+            payload["written"] = written
+        print(json.dumps(payload, indent=2))
+    else:
+        if result is not None:
+            print(_format_table(result))
+        for path in written:
+            print(f"wrote {path}", file=sys.stdout)
+    return 0

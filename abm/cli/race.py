@@ -1,0 +1,479 @@
+"""``abm race``: the open-vs-closed race (Model II): revenue, upgrade gain, optimal spend."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+from typing import Any
+
+from abm.cli._options import NON_NEGATIVE, POSITIVE, UNIT, integer, real
+
+HELP = "open-vs-closed race: closed revenue, upgrade gain, optimal spend (Model II)"
+DESCRIPTION = (
+    "Model II (seed 001): a closed model of compute y sells at f(y) − f(x) per customer-day "
+    "against a free open model of compute x, to n customers for m days. Prints its revenue and "
+    "the gain from upgrading y → z, with an optional open catch-up to x′ on day k (P1, P2). "
+    "--optimal-spend instead prints the profit-maximising training spend with that catch-up "
+    "and the catch-up level above which the firm retreats (P3). Extensions: rival closed "
+    "firms, discounting, an uncertain catch-up day, heterogeneous valuations, substitution "
+    "across niches; each off by default. --plot DIR draws the gain and the optimal spend "
+    "against the catch-up level."
+)
+
+_FIGURE_STEM = "race_catchup"
+_TABLE_STEM = "race_catchup"
+_GRID_POINTS = 400
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Register the options of ``abm race``."""
+    model = parser.add_argument_group("model")
+    model.add_argument(
+        "--value", choices=("log", "power"), default="log", help="value function f(compute)"
+    )
+    model.add_argument(
+        "--scale", type=POSITIVE, default=1.0, metavar="A", help="power: f(x) = A·x^γ, A > 0"
+    )
+    model.add_argument(
+        "--exponent",
+        type=real(0.0, 1.0, low_open=True, high_open=True),
+        default=0.5,
+        metavar="GAMMA",
+        help="power: the exponent γ in (0, 1)",
+    )
+    model.add_argument("--customers", type=NON_NEGATIVE, default=1.0, metavar="N", help="n ≥ 0")
+    model.add_argument(
+        "--days", type=integer(1), default=365, metavar="M", help="horizon m in days, ≥ 1"
+    )
+    model.add_argument(
+        "--open", type=POSITIVE, default=1.0, metavar="X", help="open model's compute x > 0"
+    )
+    model.add_argument(
+        "--closed", type=POSITIVE, default=4.0, metavar="Y", help="closed model's compute y > 0"
+    )
+    model.add_argument(
+        "--upgrade", type=POSITIVE, default=16.0, metavar="Z", help="upgrade's compute z > 0"
+    )
+    model.add_argument(
+        "--catchup",
+        type=POSITIVE,
+        default=None,
+        metavar="X2",
+        help="open model's compute x′ ≥ x after the catch-up (none: no catch-up)",
+    )
+    model.add_argument(
+        "--catchup-day",
+        type=integer(0),
+        default=100,
+        metavar="K",
+        help="day k in [0, m] of the catch-up (with --hazard: the earliest day)",
+    )
+    model.add_argument(
+        "--optimal-spend",
+        action="store_true",
+        help="P3: optimise the training spend z (cost = compute); --closed/--upgrade unused",
+    )
+    extensions = parser.add_argument_group("extensions (each off by default)")
+    extensions.add_argument(
+        "--rivals",
+        type=NON_NEGATIVE,
+        nargs="+",
+        default=None,
+        metavar="R",
+        help="computes of rival closed models; the firm prices against the best of them",
+    )
+    extensions.add_argument(
+        "--discount",
+        type=real(0.0, 1.0, low_open=True),
+        default=1.0,
+        metavar="D",
+        help="daily discount factor d in (0, 1]",
+    )
+    extensions.add_argument(
+        "--hazard",
+        type=UNIT,
+        default=None,
+        metavar="H",
+        help="daily probability h in [0, 1] that the catch-up arrives, from day k on",
+    )
+    extensions.add_argument(
+        "--valuations",
+        type=NON_NEGATIVE,
+        nargs="+",
+        default=None,
+        metavar="V",
+        help="customers' valuation scales (customer i values a model at v_i·f)",
+    )
+    extensions.add_argument(
+        "--pricing",
+        choices=("uniform", "discriminate"),
+        default="uniform",
+        help="with --valuations: one price for all, or perfect price discrimination",
+    )
+    extensions.add_argument(
+        "--substitution",
+        type=UNIT,
+        default=0.0,
+        metavar="SIGMA",
+        help="share σ of another niche's customers who also buy this model",
+    )
+    extensions.add_argument(
+        "--substitution-discount",
+        type=UNIT,
+        default=0.0,
+        metavar="DELTA",
+        help="share δ of the premium those customers do not value",
+    )
+    extensions.add_argument(
+        "--undercut",
+        type=real(0.0, 1.0, high_open=True),
+        default=0.0,
+        metavar="EPS",
+        help="share ε of the premium left to buyers, in [0, 1)",
+    )
+    output = parser.add_argument_group("output")
+    output.add_argument("--json", action="store_true", help="print the result as one JSON object")
+    output.add_argument(
+        "--plot",
+        default=None,
+        metavar="DIR",
+        help=(
+            "write the figure (upgrade gain and optimal spend against the catch-up level), its "
+            "data as a parquet table and manifest.json into DIR"
+        ),
+    )
+
+
+def _check(args: argparse.Namespace) -> None:
+    """Cross-option checks argparse cannot make."""
+    from abm.validation import ParameterError
+
+    if args.catchup is not None and args.catchup < args.open:
+        raise ParameterError(
+            f"--catchup must be at least --open ({args.open:g}), got {args.catchup:g}"
+        )
+    uses_day = args.catchup is not None or args.optimal_spend or args.plot is not None
+    if uses_day and args.catchup_day > args.days:
+        raise ParameterError(
+            f"--catchup-day must be in [0, {args.days}] (the horizon --days), "
+            f"got {args.catchup_day}"
+        )
+
+
+def _market(args: argparse.Namespace, *, catchup: bool = True) -> dict[str, Any]:
+    """The library's keyword arguments for these options."""
+    from abm.theory.value_functions import log_value, power_value
+
+    curve = log_value() if args.value == "log" else power_value(args.scale, args.exponent)
+    market: dict[str, Any] = {
+        "customers": args.customers,
+        "days": args.days,
+        "value": curve,
+        "discount": args.discount,
+        "hazard": args.hazard,
+        "rival_compute": max(args.rivals) if args.rivals else None,
+        "valuations": args.valuations,
+        "pricing": args.pricing,
+        "substitution": args.substitution,
+        "substitution_discount": args.substitution_discount,
+        "undercut": args.undercut,
+    }
+    if catchup and args.catchup is not None:
+        market.update(catchup_compute=args.catchup, catchup_day=args.catchup_day)
+    return market
+
+
+def _number(value: Any) -> float | None:
+    """A JSON-safe float: NaN and infinities become None (null)."""
+    value = float(value)
+    return value if math.isfinite(value) else None
+
+
+def _inputs(args: argparse.Namespace) -> dict[str, Any]:
+    """The resolved inputs, as printed and stored in the manifest."""
+    from abm.theory.value_functions import log_value, power_value
+
+    curve = log_value() if args.value == "log" else power_value(args.scale, args.exponent)
+    inputs: dict[str, Any] = {
+        "value_function": curve.name,
+        "customers": args.customers,
+        "days": args.days,
+        "open": args.open,
+    }
+    if not args.optimal_spend:
+        inputs.update(closed=args.closed, upgrade=args.upgrade)
+    inputs["catchup"] = args.catchup
+    if args.catchup is not None or args.optimal_spend:
+        inputs["catchup_day"] = args.catchup_day
+    extensions = {
+        "rivals": args.rivals,
+        "discount": args.discount if args.discount != 1.0 else None,
+        "hazard": args.hazard,
+        "valuations": args.valuations,
+        "pricing": args.pricing if args.valuations else None,
+        "substitution": args.substitution or None,
+        "substitution_discount": args.substitution_discount if args.substitution else None,
+        "undercut": args.undercut or None,
+    }
+    inputs.update({name: value for name, value in extensions.items() if value is not None})
+    return inputs
+
+
+def _upgrade_result(args: argparse.Namespace) -> dict[str, Any]:
+    """P1/P2: revenue of y, the gain of y → z, and the pricing comparison if asked."""
+    from abm.theory.race import closed_revenue, pricing_comparison, upgrade_gain
+
+    market = _market(args)
+    result: dict[str, Any] = {
+        "mode": "upgrade",
+        "revenue": float(closed_revenue(args.closed, args.open, **market)),
+        "upgrade_gain": float(upgrade_gain(args.closed, args.upgrade, args.open, **market)),
+        "upgrade_gain_without_catchup": float(
+            upgrade_gain(args.closed, args.upgrade, args.open, **_market(args, catchup=False))
+        ),
+    }
+    if args.valuations:
+        comparison = pricing_comparison(args.closed, args.open, **market)
+        result.update(
+            uniform_revenue=float(comparison.uniform),
+            discriminating_revenue=float(comparison.discriminating),
+            uniform_pricing_loss=float(comparison.loss),
+        )
+    return result
+
+
+def _spend_result(args: argparse.Namespace) -> dict[str, Any]:
+    """P3: the optimal spend with the catch-up, its revenue and profit, and the threshold."""
+    from abm.theory.race import (
+        full_horizon_spend,
+        optimal_spend,
+        retreat_spend,
+        switching_threshold,
+    )
+
+    market = _market(args)
+    optimum = optimal_spend(args.open, **market)
+    day_market = {**_market(args, catchup=False), "catchup_day": args.catchup_day}
+    return {
+        "mode": "optimal-spend",
+        "revenue": float(optimum.revenue),
+        "upgrade_gain": float(optimum.profit),
+        "optimal_spend": float(optimum.spend),
+        "threshold_catchup": _number(switching_threshold(args.open, **day_market)),
+        "full_horizon_spend": float(full_horizon_spend(**_market(args, catchup=False))),
+        "retreat_spend": float(retreat_spend(**day_market)),
+    }
+
+
+_LABELS: dict[str, str] = {
+    "value_function": "value function f",
+    "customers": "customers n",
+    "days": "horizon m (days)",
+    "open": "open model x",
+    "closed": "closed model y",
+    "upgrade": "upgrade z",
+    "catchup": "open catch-up x′",
+    "catchup_day": "catch-up day k",
+    "rivals": "rival closed models",
+    "discount": "daily discount d",
+    "hazard": "catch-up hazard h (from day k)",
+    "valuations": "valuation scales",
+    "pricing": "pricing",
+    "substitution": "cross-niche share σ",
+    "substitution_discount": "cross-niche discount δ",
+    "undercut": "undercut ε",
+    "revenue": "revenue",
+    "upgrade_gain": "upgrade gain y → z",
+    "upgrade_gain_without_catchup": "upgrade gain without catch-up",
+    "uniform_revenue": "revenue, uniform price",
+    "discriminating_revenue": "revenue, perfect discrimination",
+    "uniform_pricing_loss": "revenue lost to uniform pricing",
+    "optimal_spend": "optimal spend z",
+    "threshold_catchup": "retreats once x′ exceeds",
+    "full_horizon_spend": "spend z* (no catch-up)",
+    "retreat_spend": "spend z_a (sells k days)",
+}
+
+_SPEND_LABELS: dict[str, str] = {
+    "revenue": "revenue at the optimal spend",
+    "upgrade_gain": "profit (gain over not training)",
+}
+
+
+def _format(value: Any, *, result: bool = False) -> str:
+    """Inputs as given (compact); results with four decimals, so decimal points align."""
+    if value is None:
+        return "none"
+    if isinstance(value, list):
+        return ", ".join(f"{item:g}" for item in value)
+    if isinstance(value, float):
+        return f"{value:.4f}" if result else f"{value:g}"
+    return str(value)
+
+
+def _format_table(inputs: dict[str, Any], result: dict[str, Any]) -> str:
+    """An aligned two-column table: the inputs, a rule, then the results."""
+    labels = {**_LABELS, **(_SPEND_LABELS if result["mode"] == "optimal-spend" else {})}
+    rows = [(labels[name], _format(value)) for name, value in inputs.items()]
+    outputs = [
+        (labels[name], _format(value, result=True))
+        for name, value in result.items()
+        if name != "mode"
+    ]
+    width = max(len(label) for label, _ in rows + outputs)
+    value_width = max(len(text) for _, text in outputs)
+    lines = [f"{label:<{width}}  {text}" for label, text in rows]
+    lines.append("-" * (width + 2 + value_width))
+    lines += [f"{label:<{width}}  {text:>{value_width}}" for label, text in outputs]
+    return "\n".join(lines)
+
+
+def _plot(args: argparse.Namespace) -> list[str]:
+    """The figure: upgrade gain and optimal spend against the catch-up level; data; manifest."""
+    import numpy as np
+    import pandas as pd
+
+    from abm.figures import OKABE_ITO, apply_style, save_figure
+    from abm.io import write_table
+    from abm.manifest import Manifest
+    from abm.theory.race import (
+        full_horizon_spend,
+        optimal_spend,
+        retreat_spend,
+        switching_threshold,
+        upgrade_gain,
+    )
+
+    base = _market(args, catchup=False)
+    day_market = {**base, "catchup_day": args.catchup_day}
+    full = float(full_horizon_spend(**base))
+    retreat = float(retreat_spend(**day_market))
+    threshold = float(switching_threshold(args.open, **day_market))
+    no_catchup_gain = float(upgrade_gain(args.closed, args.upgrade, args.open, **base))
+
+    upper = 2.0 * max(args.upgrade, full if math.isfinite(full) else 0.0, args.open * 10.0)
+    marks = [args.closed, args.upgrade, full, retreat]
+    if math.isfinite(threshold):
+        marks += [threshold, threshold * (1.0 + 1e-9)]
+    levels = np.geomspace(args.open, upper, _GRID_POINTS)
+    levels = np.unique(np.concatenate([levels, [m for m in marks if args.open <= m <= upper]]))
+    catchup = {"catchup_compute": levels, **day_market}
+    gains = upgrade_gain(args.closed, args.upgrade, args.open, **catchup)
+    spends = optimal_spend(args.open, **catchup).spend
+    frame = pd.DataFrame(
+        {
+            "catchup_compute": np.concatenate([levels, levels]),
+            "quantity": ["upgrade_gain"] * levels.size + ["optimal_spend"] * levels.size,
+            "value": np.concatenate([gains, spends]),
+        }
+    )
+
+    apply_style()
+    import matplotlib.pyplot as plt
+
+    figure, (gain_axis, spend_axis) = plt.subplots(
+        1, 2, figsize=(14, 5.5), sharex=True, layout="constrained"
+    )
+    when = (
+        f"on day {args.catchup_day}"
+        if args.hazard is None
+        else f"from day {args.catchup_day}, hazard {args.hazard:g}"
+    )
+    gain_axis.plot(levels, gains, color=OKABE_ITO["blue"], linewidth=2.5, label="upgrade gain")
+    gain_axis.axhline(
+        no_catchup_gain,
+        color=OKABE_ITO["grey"],
+        linestyle="--",
+        linewidth=1.2,
+        label="gain without catch-up (P1)",
+    )
+    for compute, name, colour in (
+        (args.closed, "y", "orange"),
+        (args.upgrade, "z", "vermillion"),
+    ):
+        gain_axis.axvline(
+            compute,
+            color=OKABE_ITO[colour],
+            linestyle=":",
+            linewidth=1.5,
+            label=f"x′ = {name}",
+        )
+    gain_axis.set(
+        xscale="log",
+        xlabel="open catch-up compute x′ (log scale)",
+        ylabel="gain from upgrading y → z",
+        title=f"Upgrade gain, catch-up {when} (P2)",
+    )
+    spend_axis.plot(
+        levels, spends, color=OKABE_ITO["bluish_green"], linewidth=2.5, label="optimal spend"
+    )
+    for level, name, style in (
+        (full, "z* (no catch-up)", "--"),
+        (retreat, "z_a (sells only before the catch-up)", "-."),
+    ):
+        spend_axis.axhline(
+            level, color=OKABE_ITO["grey"], linestyle=style, linewidth=1.2, label=name
+        )
+    if math.isfinite(threshold):
+        spend_axis.axvline(
+            threshold,
+            color=OKABE_ITO["reddish_purple"],
+            linestyle=":",
+            linewidth=1.5,
+            label=f"switch at x′ = {threshold:.4g}",
+        )
+    spend_axis.set(
+        xscale="log",
+        xlabel="open catch-up compute x′ (log scale)",
+        ylabel="optimal training spend z",
+        title="Optimal training spend (P3)",
+    )
+    for axis in (gain_axis, spend_axis):
+        axis.legend(fontsize=11, loc="best")
+    monotone = bool(np.all(np.diff(gains) <= 1e-9 * max(1.0, abs(no_catchup_gain))))
+    capped = bool(np.all(spends <= full * (1 + 1e-12)))
+    finding = (
+        "A better open catch-up never raises the incentive to race"
+        if monotone and capped
+        else "Upgrade gain and optimal spend against the open catch-up"
+    )
+    figure.suptitle(
+        f"{finding} (f = {base['value'].name}, n = {args.customers:g}, m = {args.days})",
+        fontsize=15,
+    )
+    written = save_figure(figure, args.plot, _FIGURE_STEM)
+    written += write_table(frame, args.plot, _TABLE_STEM)
+    parameters = {
+        **_inputs(args),
+        "closed": args.closed,
+        "upgrade": args.upgrade,
+        "catchup_day": args.catchup_day,
+        "full_horizon_spend": full,
+        "retreat_spend": retreat,
+        "threshold_catchup": _number(threshold),
+        "grid_points": int(levels.size),
+    }
+    manifest = Manifest("race", parameters)
+    manifest.outputs.extend(path.name for path in written)
+    written.append(manifest.write(args.plot))
+    return [str(path) for path in written]
+
+
+def run(args: argparse.Namespace) -> int:
+    """Print the race result (P1/P2, or P3 with --optimal-spend); with --plot, the figure."""
+    _check(args)
+    inputs = _inputs(args)
+    result = _spend_result(args) if args.optimal_spend else _upgrade_result(args)
+    written = _plot(args) if args.plot is not None else []
+    if args.json:
+        payload = {**result}
+        if written:
+            payload["written"] = written
+        print(json.dumps(payload, indent=2))
+    else:
+        print(_format_table(inputs, result))
+        for path in written:
+            print(f"wrote {path}", file=sys.stdout)
+    return 0

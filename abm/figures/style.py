@@ -1,0 +1,57 @@
+"""One look for every figure: colour-blind-safe palette, slide-size fonts, PNG and SVG."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from abm.io import atomic_write
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+#: Okabe & Ito (2008) palette, safe for the common colour-vision deficiencies.
+OKABE_ITO: dict[str, str] = {
+    "orange": "#E69F00",
+    "sky_blue": "#56B4E9",
+    "bluish_green": "#009E73",
+    "yellow": "#F0E442",
+    "blue": "#0072B2",
+    "vermillion": "#D55E00",
+    "reddish_purple": "#CC79A7",
+    "black": "#000000",
+    "grey": "#999999",
+}
+
+
+def apply_style() -> None:
+    """Select the non-interactive backend and the project's seaborn theme."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import seaborn as sns
+
+    sns.set_theme(
+        context="talk",
+        style="whitegrid",
+        palette=list(OKABE_ITO.values()),
+        rc={"figure.dpi": 100, "savefig.dpi": 150, "savefig.bbox": "tight", "axes.titlesize": 15},
+    )
+
+
+def save_figure(
+    figure: Figure, folder: str | Path, stem: str, formats: Sequence[str] = ("png", "svg")
+) -> list[Path]:
+    """Atomically save ``figure`` as ``folder/stem.<format>`` for each format, then close it."""
+    import matplotlib.pyplot as plt
+
+    written = []
+    for fmt in formats:
+        buffer = io.BytesIO()
+        figure.savefig(buffer, format=fmt)
+        data = buffer.getvalue()
+        written.append(atomic_write(Path(folder) / f"{stem}.{fmt}", lambda s, d=data: s.write(d)))
+    plt.close(figure)
+    return written

@@ -1,0 +1,90 @@
+"""Logit response to discounted average payoffs (smooth fictitious play)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from abm.learning.base import (
+    LearningRule,
+    Observation,
+    ParameterSpec,
+    column,
+    register_rule,
+    sample_categorical,
+    softmax,
+)
+
+PRECISION = ParameterSpec(
+    "precision",
+    10.0,
+    "λ, logit precision: 0 is uniform play, large values approach best response",
+    0.0,
+    per_agent=True,
+)
+ATTRACTION_DECAY = ParameterSpec(
+    "attraction_decay",
+    1.0,
+    "φ, weight of the past in the payoff average (1: plain average, 0: last period only)",
+    0.0,
+    1.0,
+    per_agent=True,
+)
+INITIAL_ATTRACTION = ParameterSpec(
+    "initial_attraction", 0.0, "A(0), prior payoff of every action", per_agent=True
+)
+
+
+@register_rule
+class LogitResponse(LearningRule):
+    """Smooth fictitious play: logit choice over a discounted running average of payoffs.
+
+    Attractions follow ``N(t) = φ·N(t−1) + 1`` and
+    ``A(t) = (φ·N(t−1)·A(t−1) + forgone(t)) / N(t)``, a weighted average of past forgone
+    payoffs with weight ``φ^age``; choice probabilities are ``softmax(λ·A)``.
+    """
+
+    name = "logit"
+    stochastic = True
+    uses = "forgone_payoffs"
+    converges = True  # to the logit QRE, which is within O(1/λ) of the equilibrium
+    summary = "choose ∝ exp(precision · discounted average forgone payoff) (smooth FP)"
+    parameters = (
+        PRECISION,
+        ATTRACTION_DECAY,
+        ParameterSpec(
+            "prior_weight",
+            0.0,
+            "N(0), how many periods the initial attraction counts for",
+            0.0,
+            per_agent=True,
+        ),
+        INITIAL_ATTRACTION,
+    )
+
+    def __init__(self, n_agents: int, n_actions: int, rng: np.random.Generator, **params: Any):
+        super().__init__(n_agents, n_actions, rng, **params)
+        self.attractions = np.zeros((n_agents, n_actions)) + column(
+            self.params["initial_attraction"]
+        )
+        self.experience = np.zeros(n_agents) + self.params["prior_weight"]
+        self._precision = column(self.params["precision"])
+        self._decay = self.params["attraction_decay"]
+
+    def probabilities(self) -> NDArray[np.float64]:
+        """Logit choice probabilities ``softmax(precision · attractions)``."""
+        return softmax(self._precision * self.attractions)
+
+    def act(self) -> NDArray[np.intp]:
+        """Sample each agent's action from its logit probabilities."""
+        return sample_categorical(self.probabilities(), self.rng)
+
+    def _learn(self, observation: Observation) -> None:
+        assert observation.forgone is not None  # observe() enforces it for this rule
+        carried = self._decay * self.experience
+        self.experience = carried + 1.0
+        self.attractions = (
+            carried[:, None] * self.attractions + observation.forgone
+        ) / self.experience[:, None]

@@ -1,0 +1,89 @@
+"""The manifest every output folder carries: what was run, with what, when and how long."""
+
+from __future__ import annotations
+
+import platform
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Any
+
+from abm import __version__
+from abm.io import write_json
+
+_TRACKED_PACKAGES = ("numpy", "scipy", "pandas", "networkx", "mesa", "matplotlib", "seaborn")
+
+
+def package_versions() -> dict[str, str | None]:
+    """Versions of Python and of the libraries results depend on."""
+    versions: dict[str, str | None] = {"python": platform.python_version(), "abm": __version__}
+    for name in _TRACKED_PACKAGES:
+        try:
+            versions[name] = version(name)
+        except PackageNotFoundError:
+            versions[name] = None
+    return versions
+
+
+def git_commit() -> str | None:
+    """The commit of the source tree this package was imported from, if it is a git checkout."""
+    source = Path(__file__).resolve().parent
+    try:
+        result = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=source, capture_output=True, text=True, timeout=5
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    if result.returncode != 0:
+        return None
+    return result.stdout.strip() or None
+
+
+@dataclass
+class Manifest:
+    """Collects what a job did; ``write`` stores it as ``manifest.json``.
+
+    Attributes:
+        command: The job's name, e.g. ``"landscape"``.
+        parameters: The fully resolved inputs.
+        seed: The master seed, when the job is random.
+    """
+
+    command: str
+    parameters: dict[str, Any]
+    seed: int | None = None
+    outputs: list[str] = field(default_factory=list)
+    _started: float = field(default_factory=time.perf_counter, repr=False)
+    _started_at: str = field(
+        default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"), repr=False
+    )
+
+    def as_dict(self) -> dict[str, Any]:
+        """The manifest as plain JSON-ready data."""
+        return {
+            "command": self.command,
+            "argv": sys.argv,
+            "parameters": self.parameters,
+            "seed": self.seed,
+            "outputs": sorted(self.outputs),
+            "versions": package_versions(),
+            "git_commit": git_commit(),
+            "platform": {
+                "system": platform.platform(),
+                "machine": platform.machine(),
+                "processor": platform.processor(),
+            },
+            "timings": {
+                "started_at": self._started_at,
+                "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
+                "wall_seconds": round(time.perf_counter() - self._started, 4),
+            },
+        }
+
+    def write(self, folder: str | Path) -> Path:
+        """Atomically write ``manifest.json`` into ``folder``."""
+        return write_json(Path(folder) / "manifest.json", self.as_dict())
