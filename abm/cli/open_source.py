@@ -9,6 +9,7 @@ import sys
 from typing import Any
 
 from abm.cli._options import NON_NEGATIVE, POSITIVE, UNIT
+from abm.cli._output import json_number
 
 HELP = "open-sourcing decision against firm size: gain, open interval, peak (Model III)"
 DESCRIPTION = (
@@ -75,12 +76,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _number(value: float) -> float | None:
-    """A JSON-safe float: NaN and infinities become None (null)."""
-    value = float(value)
-    return value if math.isfinite(value) else None
-
-
 def _result(args: argparse.Namespace) -> dict[str, Any]:
     from abm.theory.open_sourcing import gain_peak, open_sourcing_decision
 
@@ -99,9 +94,9 @@ def _result(args: argparse.Namespace) -> dict[str, Any]:
         "open": bool(decision.opens),
         "probability": float(decision.probability),
         "interval": interval,
-        "peak": _number(decision.peak),
+        "peak": json_number(decision.peak),
         "peak_gain": float(decision.peak_gain),
-        "unconstrained_peak": _number(gain_peak(args.growth_value, args.licensing)),
+        "unconstrained_peak": json_number(gain_peak(args.growth_value, args.licensing)),
     }
 
 

@@ -9,6 +9,7 @@ import sys
 from typing import Any
 
 from abm.cli._options import NON_NEGATIVE, POSITIVE, UNIT, integer, real
+from abm.cli._output import json_number
 
 HELP = "open-vs-closed race: closed revenue, upgrade gain, optimal spend (Model II)"
 DESCRIPTION = (
@@ -185,12 +186,6 @@ def _market(args: argparse.Namespace, *, catchup: bool = True) -> dict[str, Any]
     return market
 
 
-def _number(value: Any) -> float | None:
-    """A JSON-safe float: NaN and infinities become None (null)."""
-    value = float(value)
-    return value if math.isfinite(value) else None
-
-
 def _inputs(args: argparse.Namespace) -> dict[str, Any]:
     """The resolved inputs, as printed and stored in the manifest."""
     from abm.theory.value_functions import log_value, power_value
@@ -261,7 +256,7 @@ def _spend_result(args: argparse.Namespace) -> dict[str, Any]:
         "revenue": float(optimum.revenue),
         "upgrade_gain": float(optimum.profit),
         "optimal_spend": float(optimum.spend),
-        "threshold_catchup": _number(switching_threshold(args.open, **day_market)),
+        "threshold_catchup": json_number(switching_threshold(args.open, **day_market)),
         "full_horizon_spend": float(full_horizon_spend(**_market(args, catchup=False))),
         "retreat_spend": float(retreat_spend(**day_market)),
     }
@@ -452,7 +447,7 @@ def _plot(args: argparse.Namespace) -> list[str]:
         "catchup_day": args.catchup_day,
         "full_horizon_spend": full,
         "retreat_spend": retreat,
-        "threshold_catchup": _number(threshold),
+        "threshold_catchup": json_number(threshold),
         "grid_points": int(levels.size),
     }
     manifest = Manifest("race", parameters)
