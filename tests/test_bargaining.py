@@ -2,6 +2,8 @@
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from abm.theory.bargaining import bargain, equilibrium
 from abm.theory.openness_game import COMPLY, OpennessGame, stage_two
@@ -109,3 +111,21 @@ def test_outcome_definitions_hold_cellwise():
     transfer = name == "utility_transfer"
     assert np.all(new.utility_specialist[transfer] > old.utility_specialist)
     assert np.all(new.utility_generalist[transfer] < old.utility_generalist)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    alpha0=st.floats(0.05, 3.0),
+    reputation=st.floats(0.0, 0.5),
+    theta=st.floats(0.0, 1.0),
+    penalty=st.floats(0.0, 1.5),
+    rule=st.sampled_from(["nash", "egalitarian", "kalai_smorodinsky", "generalist"]),
+)
+def test_property_bargained_equilibria_are_finite_and_individually_rational(
+    alpha0, reputation, theta, penalty, rule
+):
+    game = OpennessGame(alpha0=alpha0, reputation=reputation, theta=theta, penalty=penalty)
+    result = equilibrium(game, rule)
+    assert 0.0 <= float(result.delta) <= 1.0
+    for value in (result.stage.utility_generalist, result.stage.utility_specialist):
+        assert np.isfinite(value) and value >= 0.0

@@ -70,7 +70,7 @@ def run(args: argparse.Namespace) -> int:
                         ("fine-tuned performance α1", result["alpha1"]),
                         ("utility of the generalist", result["utility_generalist"]),
                         ("utility of the specialist", result["utility_specialist"]),
-                        ("penalty needed to bind (p̄)", result["indifference_penalty"]),
+                        ("penalty needed to bind θ", result["indifference_penalty"]),
                         ("penalty paid", result["penalty_paid"]),
                     ],
                 ),
