@@ -56,12 +56,12 @@ def check_range(
     import numpy as np  # here, not at the top: the CLI imports this module while parsing
 
     array = np.asarray(value, dtype=float)
-    interval = describe_range(low, high, low_open=low_open, high_open=high_open)
     bad = ~np.isfinite(array)
     bad |= (array <= low) if low_open else (array < low)
     bad |= (array >= high) if high_open else (array > high)
     if np.any(bad):
         offending = array[bad].flat[0] if array.ndim else float(array)
+        interval = describe_range(low, high, low_open=low_open, high_open=high_open)
         raise ParameterError(f"{name} must be in {interval}, got {offending:g}")
 
 

@@ -17,6 +17,11 @@ from abm.validation import ParameterError
 
 #: Subcommand name -> module that implements it, in the order ``--help`` lists them.
 COMMANDS: dict[str, str] = {
+    "run": "abm.cli.run",
+    "mc": "abm.cli.mc",
+    "sweep": "abm.cli.sweep",
+    "sa": "abm.cli.sa",
+    "validate": "abm.cli.validate",
     "equilibrium": "abm.cli.equilibrium",
     "landscape": "abm.cli.landscape",
     "race": "abm.cli.race",

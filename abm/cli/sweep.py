@@ -1,0 +1,184 @@
+"""``abm sweep``: a parameter study of a scenario, on a grid or a SALib sample."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from abm.cli._options import integer
+from abm.cli.mc import add_executor_arguments
+
+HELP = "parameter study of a scenario: a grid (--param) or an LHS/Sobol sample (--sample)"
+DESCRIPTION = (
+    "Runs a scenario at many parameter points, each replicated (experiment.replications or "
+    "--replications). --param NAME=START:STOP:COUNT (repeatable) sweeps a market parameter on "
+    "an evenly spaced grid (full factorial); NAME is its path in the [market] table, e.g. "
+    "regulator.penalty or generalists.alpha0.high. --sample lhs|sobol N draws N points (Sobol: "
+    "N·(D+2), N a power of two) with SALib within bounds given as --param NAME=LOW:HIGH or by "
+    "[experiment.parameters]. Without --param/--sample the scenario's [experiment] block is "
+    "used. Writes runs.parquet (one row per run, with the parameter values), "
+    "timeseries.parquet, a figure and manifest.json; the execution options are those of mc."
+)
+
+
+def parameter(text: str) -> tuple[str, tuple[float, ...]]:
+    """Parse ``NAME=START:STOP:COUNT`` or ``NAME=LOW:HIGH`` (argparse type)."""
+    name, sep, spec = text.partition("=")
+    parts = spec.split(":")
+    try:
+        numbers = tuple(float(part) for part in parts)
+    except ValueError:
+        numbers = ()
+    if not sep or not name or len(numbers) not in (2, 3):
+        raise argparse.ArgumentTypeError(
+            f"must be NAME=START:STOP:COUNT (grid) or NAME=LOW:HIGH (sampler), got {text!r}"
+        )
+    if len(numbers) == 3 and (numbers[2] != int(numbers[2]) or not 1 <= numbers[2] <= 10_000):
+        raise argparse.ArgumentTypeError(f"COUNT must be an integer in [1, 10000], got {text!r}")
+    return name, numbers
+
+
+def add_study_arguments(parser: argparse.ArgumentParser) -> None:
+    """The scenario, seed, steps, replications and output options of sweep and sa."""
+    parser.add_argument("scenario", metavar="SCENARIO", help="scenario file (TOML)")
+    parser.add_argument(
+        "--param",
+        type=parameter,
+        action="append",
+        default=None,
+        metavar="NAME=A:B[:COUNT]",
+        help="market parameter to vary (repeatable)",
+    )
+    parser.add_argument(
+        "--replications",
+        type=integer(1, 10_000_000),
+        default=None,
+        metavar="N",
+        help="runs per point; none: the scenario's experiment.replications",
+    )
+    parser.add_argument("--seed", type=integer(0), default=None, metavar="N", help="master seed")
+    parser.add_argument("--steps", type=integer(1), default=None, metavar="N", help="periods")
+    parser.add_argument(
+        "--out",
+        default=None,
+        metavar="DIR",
+        help="output folder; none: results/<name>-sweep (sa: results/<name>-sa-<method>)",
+    )
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Register the options of ``abm sweep``."""
+    add_study_arguments(parser)
+    parser.add_argument(
+        "--sample",
+        nargs=2,
+        default=None,
+        metavar=("SAMPLER", "N"),
+        help="lhs or sobol, and N",
+    )
+    add_executor_arguments(parser)
+
+
+def _sample_option(args: argparse.Namespace) -> tuple[str, int] | None:
+    from abm.validation import ParameterError
+
+    if args.sample is None:
+        return None
+    sampler, count = args.sample
+    if sampler not in ("lhs", "sobol"):
+        raise ParameterError(f"--sample must be lhs or sobol, got {sampler!r}")
+    try:
+        samples = int(count)
+    except ValueError:
+        samples = 0
+    if samples < 1:
+        raise ParameterError(f"--sample N must be an integer >= 1, got {count!r}")
+    return sampler, samples
+
+
+def bounds_option(args: argparse.Namespace, scenario: Any) -> dict[str, tuple[float, float]]:
+    """Sampler bounds from --param NAME=LOW:HIGH, or the scenario's experiment.parameters."""
+    from abm.scenarios import check_bounds
+    from abm.validation import ParameterError
+
+    if not args.param:
+        return dict(scenario.experiment.parameters)
+    bounds = {}
+    for name, numbers in args.param:
+        if len(numbers) != 2 or not numbers[0] < numbers[1]:
+            raise ParameterError(f"--param {name} must be NAME=LOW:HIGH with LOW < HIGH here")
+        bounds[name] = (numbers[0], numbers[1])
+    check_bounds(scenario, bounds, "--param")
+    return bounds
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run ``abm sweep``."""
+    from pathlib import Path
+
+    from abm.cli.run import resolve_scenario
+    from abm.experiments.runner import Study
+    from abm.experiments.sampling import grid_points, sample_matrix, sample_points
+    from abm.experiments.study import execute, resolve_execution, summarise
+    from abm.scenarios import check_points, grid_values
+    from abm.validation import ParameterError
+
+    scenario = resolve_scenario(args)
+    resolve_execution(args)
+    sample = _sample_option(args)
+    experiment = scenario.experiment
+    if sample is None and experiment.sampler in ("lhs", "sobol") and not args.param:
+        sample = (experiment.sampler, experiment.samples)
+    if sample is not None:
+        sampler, samples = sample
+        bounds = bounds_option(args, scenario)
+        matrix = sample_matrix(sampler, bounds, samples, scenario.seed)
+        points = sample_points(matrix, list(bounds))
+        names, design = list(bounds), {"sampler": sampler, "samples": samples, "bounds": bounds}
+    else:
+        if args.param:
+            sweep = {}
+            for name, numbers in args.param:
+                if len(numbers) != 3:
+                    raise ParameterError(f"--param {name} must be NAME=START:STOP:COUNT for a grid")
+                start, stop, count = numbers
+                sweep[name] = grid_values(
+                    f"--param {name}", {"start": start, "stop": stop, "count": int(count)}
+                )
+            check_points(scenario, sweep, "--param")
+        else:
+            sweep = dict(experiment.sweep)
+        if not sweep:
+            raise ParameterError(
+                "nothing to sweep: give --param NAME=START:STOP:COUNT, --sample, or an "
+                "[experiment.sweep] table"
+            )
+        points = grid_points(sweep)
+        names, design = list(sweep), {"sampler": "grid", "sweep": sweep}
+    study = Study(
+        scenario,
+        points=points,
+        replications=args.replications or experiment.replications,
+        steps=scenario.horizon.steps,
+        chunk_size=args.chunk_size or experiment.chunk_size,
+    )
+    folder = Path(args.out) if args.out else Path("results") / f"{scenario.name}-sweep"
+    result, manifest = execute("sweep", study, folder, args, {"design": design})
+    outcome = experiment.outcome
+    if not result.stopped and (folder / "runs.parquet").exists():
+        import pandas as pd
+
+        runs = pd.read_parquet(folder / "runs.parquet")
+        if scenario.output.figures and not args.no_figures and outcome in runs:
+            from abm.experiments.figures import sweep_figure
+
+            written = sweep_figure(
+                runs, names, outcome, folder, scenario.name, sampled=sample is not None
+            )
+            manifest.outputs += [path.name for path in written]
+        if sample is None and outcome in runs:
+            table = runs[runs["status"] == "ok"].groupby(names)[outcome].agg(["mean", "std"])
+            print(f"{outcome} by point (mean, sd over replications):")
+            print(table.head(30).to_string(float_format=lambda v: f"{v:.4g}"))
+    manifest.write(folder)
+    return summarise(result, folder, f"sweep {scenario.name}")

@@ -1,0 +1,52 @@
+"""The agent-based market: Models I–III with learning agents on Mesa.
+
+Build a market in a few lines::
+
+    from abm.market import MarketConfig, MarketModel, GeneralistConfig, Distribution
+    config = MarketConfig(generalists=GeneralistConfig(count=20,
+                          alpha0=Distribution("uniform", low=0.05, high=3.0)))
+    model = MarketModel(config, rng=1).run(200)
+    model.timeseries(); model.agent_frame(); model.network
+
+Modules:
+    config: the typed configuration tree and its validation.
+    distributions: per-agent parameter distributions.
+    populations: per-type numpy state and the vectorised stages of a period.
+    agents: thin Mesa agents reading the populations.
+    regulator: the policy (static, schedule, adaptive).
+    network: the supply-chain graph, HHI, shares, GraphML.
+    observables: the model-level series.
+    model: ``MarketModel``.
+    validation: the checks against the analytical models.
+"""
+
+from abm.market.agents import ClosedFirm, Generalist, Regulator, Specialist
+from abm.market.config import (
+    ClosedFirmConfig,
+    FrontierConfig,
+    GeneralistConfig,
+    LearningConfig,
+    MarketConfig,
+    RegulatorConfig,
+    SpecialistConfig,
+)
+from abm.market.distributions import Distribution
+from abm.market.model import MarketModel
+from abm.market.observables import OBSERVABLES
+
+__all__ = [
+    "OBSERVABLES",
+    "ClosedFirm",
+    "ClosedFirmConfig",
+    "Distribution",
+    "FrontierConfig",
+    "Generalist",
+    "GeneralistConfig",
+    "LearningConfig",
+    "MarketConfig",
+    "MarketModel",
+    "Regulator",
+    "RegulatorConfig",
+    "Specialist",
+    "SpecialistConfig",
+]

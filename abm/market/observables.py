@@ -1,0 +1,104 @@
+"""Model-level observables of one period, computed from the population arrays.
+
+:data:`OBSERVABLES` lists every series the DataCollector records, with its meaning; each is a
+plain float so DataCollector copies are cheap.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import Any
+
+import numpy as np
+
+from abm.market.network import herfindahl
+from abm.theory.openness_game import ABSTAIN, COMPLY, FREE, PAY
+
+OBSERVABLES: dict[str, str] = {
+    "theta": "regulator's threshold θ in force",
+    "penalty": "regulator's penalty p in force",
+    "participation": "share of generalists releasing a model",
+    "mean_openness": "mean ω over releasing generalists",
+    "openness_q25": "25th percentile of ω over releasing generalists",
+    "openness_median": "median ω over releasing generalists",
+    "openness_q75": "75th percentile of ω over releasing generalists",
+    "open_share": "share of generalists releasing with ω ≥ the open bar",
+    "share_free": "share of generalists in the free regime (rule does not bind)",
+    "share_comply": "share of generalists complying (ω ≥ θ where the rule binds)",
+    "share_pay": "share of generalists paying the penalty",
+    "share_abstain": "share of generalists abstaining",
+    "penalties_paid": "total penalties paid (deadweight loss)",
+    "utility_generalists": "total generalist payoff",
+    "utility_specialists": "total specialist payoff",
+    "closed_profit": "total closed-firm profit (revenue − amortised compute)",
+    "welfare": "generalists + specialists + closed firms (penalties are lost)",
+    "mean_alpha0": "mean base-model performance α0",
+    "mean_alpha1": "mean fine-tuned performance α1 over matched specialists",
+    "matched_specialists": "number of specialists fine-tuning a model",
+    "hhi": "Herfindahl index of derivatives per base model",
+    "open_frontier": "compute x of the best open model closed firms price against",
+    "closed_mean_compute": "mean compute of closed models",
+    "closed_mean_price": "mean price per customer-day of closed models",
+    "closed_revenue": "total closed-firm revenue this period",
+    "upgrade_incentive": "mean net per-period gain of one more compute level",
+}
+
+
+def _mean(values: np.ndarray) -> float:
+    return float(values.mean()) if values.size else float("nan")
+
+
+def compute_observables(model: Any) -> dict[str, float]:
+    """Every entry of :data:`OBSERVABLES` for the current period of ``model``."""
+    g = model.generalists
+    s = model.specialists
+    c = model.closed_firms
+    released = g.openness[g.participates]
+    quartiles = np.quantile(released, [0.25, 0.5, 0.75]) if released.size else [np.nan] * 3
+    regime_counts = np.bincount(g.regime, minlength=4) / g.count
+    penalties = float(g.penalty_paid.sum())
+    utility_g = float(g.utility.sum())
+    utility_s = float(s.utility.sum())
+    profit_c = float(c.profit.sum())
+    return {
+        "theta": float(model.theta),
+        "penalty": float(model.penalty),
+        "participation": float(g.participates.mean()),
+        "mean_openness": _mean(released),
+        "openness_q25": float(quartiles[0]),
+        "openness_median": float(quartiles[1]),
+        "openness_q75": float(quartiles[2]),
+        "open_share": float(model.open_share),
+        "share_free": float(regime_counts[FREE]),
+        "share_comply": float(regime_counts[COMPLY]),
+        "share_pay": float(regime_counts[PAY]),
+        "share_abstain": float(regime_counts[ABSTAIN]),
+        "penalties_paid": penalties,
+        "utility_generalists": utility_g,
+        "utility_specialists": utility_s,
+        "closed_profit": profit_c,
+        "welfare": utility_g + utility_s + profit_c,
+        "mean_alpha0": float(g.alpha0.mean()),
+        "mean_alpha1": _mean(s.alpha1[s.matched]),
+        "matched_specialists": float(s.matched.sum()),
+        "hhi": herfindahl(g.derivatives),
+        "open_frontier": float(model.open_compute),
+        "closed_mean_compute": _mean(c.compute),
+        "closed_mean_price": _mean(c.price),
+        "closed_revenue": float(c.revenue.sum()),
+        "upgrade_incentive": _mean(c.upgrade_incentive),
+    }
+
+
+def reporter(name: str) -> partial[float]:
+    """A picklable DataCollector reporter returning observable ``name`` of the period.
+
+    Mesa 3.3.1 calls lambdas and ``functools.partial`` objects with the model, so a partial of
+    a module-level function is both accepted and picklable.
+    """
+    return partial(observable, name=name)
+
+
+def observable(model: Any, name: str) -> float:
+    """The value of observable ``name`` in the model's current period."""
+    return model.observables[name]

@@ -1,0 +1,47 @@
+"""The regulator's policy (θ, p): static, a schedule, or adaptive toward a target open share."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from abm.market.config import RegulatorConfig
+
+
+class Policy:
+    """The regulator's state: the threshold θ and penalty p in force this period.
+
+    Modes:
+        static: (θ, p) never change.
+        schedule: rows ``[step, θ, p]``; from ``step`` on (the latest row not after the current
+            step) the policy is (θ, p); before the first row it is the configured (θ, p).
+        adaptive: after each period the lever (θ or p) moves by
+            ``gain·(target − observed open share)`` and is clipped to [0, lever_max]
+            (θ also to [0, 1]); the change applies from the next period.
+    """
+
+    def __init__(self, config: RegulatorConfig) -> None:
+        self.config = config
+        self.theta = float(config.theta)
+        self.penalty = float(config.penalty)
+        self.schedule = sorted(
+            (int(row[0]), float(row[1]), float(row[2])) for row in config.schedule
+        )
+
+    def set_policy(self, step: int) -> None:
+        """Stage 1 of a period: put the policy for ``step`` in force."""
+        if self.config.mode != "schedule":
+            return
+        for start, theta, penalty in self.schedule:
+            if start <= step:
+                self.theta, self.penalty = theta, penalty
+
+    def adapt(self, open_share: float) -> None:
+        """After a period: move the adaptive lever toward the target open share."""
+        config = self.config
+        if config.mode != "adaptive":
+            return
+        change = config.gain * (config.target_open_share - open_share)
+        if config.lever == "theta":
+            self.theta = float(np.clip(self.theta + change, 0.0, min(1.0, config.lever_max)))
+        else:
+            self.penalty = float(np.clip(self.penalty + change, 0.0, config.lever_max))

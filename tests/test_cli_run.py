@@ -1,0 +1,361 @@
+"""The study commands end to end: run, mc (executors, SIGKILL + resume, Dask), sweep, sa."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import networkx as nx
+import pandas as pd
+import pytest
+
+from abm.cli import main
+from abm.experiments.seeds import run_seed
+
+TINY = """
+name = "tiny"
+seed = 5
+[horizon]
+steps = 6
+[market.generalists]
+count = 3
+alpha0 = { kind = "uniform", low = 0.1, high = 2.0 }
+[market.specialists]
+count = 4
+matching = "sampled"
+[output]
+agents = true
+summary_window = 2
+[experiment]
+replications = 6
+chunk_size = 2
+samples = 4
+[experiment.sweep]
+"regulator.penalty" = [0.0, 0.2]
+[experiment.parameters]
+"regulator.theta" = [0.0, 1.0]
+"regulator.penalty" = [0.0, 0.5]
+"""
+
+# Heavier, so that a study is still running when it is killed.
+SLOW = """
+name = "slow"
+seed = 9
+[horizon]
+steps = 150
+[market.generalists]
+count = 20
+alpha0 = { kind = "uniform", low = 0.05, high = 3.0 }
+[market.specialists]
+count = 60
+matching = "sampled"
+[output]
+figures = false
+"""
+
+
+@pytest.fixture
+def tiny(tmp_path):
+    path = tmp_path / "tiny.toml"
+    path.write_text(TINY, encoding="utf-8")
+    return path
+
+
+def tables(folder, stem):
+    return pd.read_parquet(Path(folder) / f"{stem}.parquet")
+
+
+def test_run_writes_tables_network_figures_and_manifest(tiny, tmp_path, capsys):
+    out = tmp_path / "run"
+    assert main(["run", str(tiny), "--out", str(out), "--csv"]) == 0
+    printed = capsys.readouterr().out
+    assert "scenario tiny: 6 periods" in printed
+    for name in ("timeseries.parquet", "timeseries.csv", "agents.parquet", "network.graphml"):
+        assert (out / name).is_file(), name
+    assert (out / "openness.png").is_file() and (out / "payoffs.svg").is_file()
+    series = tables(out, "timeseries")
+    assert list(series["step"]) == list(range(7))
+    graph = nx.read_graphml(out / "network.graphml")
+    assert sum(1 for _, kind in graph.nodes(data="kind") if kind == "generalist") == 3
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["seed"] == 5
+    assert manifest["parameters"]["run_seed"] == run_seed(5, 0)
+    assert manifest["parameters"]["scenario"]["market"]["generalists"]["count"] == 3
+    assert "timeseries.parquet" in manifest["outputs"]
+    assert manifest["timings"]["wall_seconds"] > 0
+    assert "numpy" in manifest["versions"]
+
+
+def test_run_seed_and_steps_options_and_equality_with_mc_run_0(tiny, tmp_path, capsys):
+    assert (
+        main(["run", str(tiny), "--out", str(tmp_path / "a"), "--seed", "8", "--steps", "3"]) == 0
+    )
+    one = tables(tmp_path / "a", "timeseries")
+    assert one["step"].max() == 3
+    args = ["mc", str(tiny), "--out", str(tmp_path / "m"), "--seed", "8", "--steps", "3"]
+    assert main([*args, "--replications", "2", "--quiet"]) == 0
+    capsys.readouterr()
+    series = tables(tmp_path / "m", "timeseries")
+    first = series[series["run_id"] == 0].drop(columns="run_id").reset_index(drop=True)
+    pd.testing.assert_frame_equal(first, one)
+
+
+def test_mc_is_identical_across_executors_and_worker_counts(tiny, tmp_path, capsys):
+    base = ["mc", str(tiny), "--replications", "6", "--quiet", "--no-figures"]
+    assert main([*base, "--out", str(tmp_path / "serial")]) == 0
+    assert (
+        main([*base, "--out", str(tmp_path / "pool"), "--workers", "2", "--chunk-size", "1"]) == 0
+    )
+    printed = capsys.readouterr().out
+    assert "mc tiny: 6 runs (6 now, 0 resumed), 0 failed" in printed
+    for stem in ("runs", "timeseries", "agents"):
+        assert tables(tmp_path / "serial", stem).equals(tables(tmp_path / "pool", stem)), stem
+    manifest = json.loads((tmp_path / "pool" / "manifest.json").read_text())
+    assert manifest["parameters"]["execution"]["executor"] == "process pool, 2 workers"
+    assert manifest["seed"] == 5
+
+
+def test_mc_refuses_an_existing_study_without_resume(tiny, tmp_path, capsys):
+    out = str(tmp_path / "m")
+    assert main(["mc", str(tiny), "--out", out, "--replications", "2", "--quiet"]) == 0
+    capsys.readouterr()
+    assert main(["mc", str(tiny), "--out", out, "--replications", "2", "--quiet"]) == 2
+    assert "pass --resume" in capsys.readouterr().err
+    assert main(["mc", str(tiny), "--out", out, "--replications", "3", "--resume"]) == 2
+    assert "different study" in capsys.readouterr().err
+    assert main(["mc", str(tiny), "--out", out, "--replications", "2", "--resume", "--quiet"]) == 0
+    assert "(0 now, 2 resumed)" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        (["--executor", "serial", "--workers", "2"], "--workers must be 1 with --executor serial"),
+        (["--executor", "process", "--scheduler", "tcp://x:1"], "--scheduler needs"),
+        (["--replications", "0"], "--replications: must be an integer in [1, 1e+07], got 0"),
+    ],
+)
+def test_mc_bad_options_exit_2_and_write_nothing(tiny, tmp_path, capsys, options, message):
+    out = tmp_path / "nothing"
+    parsing = "--replications" in options  # argparse errors exit 2 through SystemExit
+    with pytest.raises(SystemExit) if parsing else contextlib.nullcontext() as exited:
+        assert main(["mc", str(tiny), "--out", str(out), *options]) == 2
+    assert not parsing or exited.value.code == 2
+    assert message in capsys.readouterr().err
+    assert not out.exists()
+
+
+def test_failing_runs_are_counted_and_the_exit_code_is_1(tiny, tmp_path, capsys, monkeypatch):
+    import abm.experiments.simulate as simulate_module
+
+    real = simulate_module.simulate
+    bad_seed = run_seed(5, 2)
+
+    def flaky(market, seed, steps, **kwargs):
+        if seed == bad_seed:
+            raise ValueError("market exploded")
+        return real(market, seed, steps, **kwargs)
+
+    monkeypatch.setattr(simulate_module, "simulate", flaky)
+    out = tmp_path / "m"
+    assert main(["mc", str(tiny), "--out", str(out), "--quiet", "--no-figures"]) == 1
+    captured = capsys.readouterr()
+    assert "6 runs (6 now, 0 resumed), 1 failed" in captured.out
+    assert f"run 2 (seed {bad_seed}): ValueError: market exploded" in captured.err
+    runs = tables(out, "runs")
+    assert runs["status"].tolist().count("failed") == 1
+
+
+def _wait_for_markers(folder: Path, count: int, process: subprocess.Popen, timeout: float) -> int:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        markers = len(list((folder / "chunks").glob("*.done"))) if folder.exists() else 0
+        if markers >= count or process.poll() is not None:
+            return markers
+        time.sleep(0.01)
+    return -1
+
+
+def test_sigkill_then_resume_equals_an_uninterrupted_study(tmp_path, capsys):
+    scenario = tmp_path / "slow.toml"
+    scenario.write_text(SLOW, encoding="utf-8")
+    n = 40
+    killed = tmp_path / "killed"
+    args = ["mc", str(scenario), "--replications", str(n), "--chunk-size", "1", "--quiet"]
+    process = subprocess.Popen(
+        [sys.executable, "-m", "abm", *args, "--out", str(killed)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        markers = _wait_for_markers(killed, 5, process, timeout=60)
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert process.returncode == -signal.SIGKILL
+    assert 5 <= markers < n, "the study must be killed halfway"
+    assert not (killed / "runs.parquet").exists()
+    # a chunk killed mid-write leaves at most a hidden temporary file or an unmarked chunk
+    (killed / "chunks" / f"runs-{n - 1:06d}.parquet").write_bytes(b"not parquet")
+    assert main([*args, "--out", str(killed), "--resume"]) == 0
+    summary = capsys.readouterr().out
+    assert f"{n} runs (" in summary and "resumed), 0 failed" in summary
+    whole = tmp_path / "whole"
+    assert main([*args, "--out", str(whole)]) == 0
+    for stem in ("runs", "timeseries"):
+        assert tables(killed, stem).equals(tables(whole, stem)), stem
+
+
+# `dask scheduler` / `dask worker`, run with this interpreter (the console script may be off PATH)
+DASK = [sys.executable, "-m", "dask"]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _stop(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def test_dask_scheduler_and_two_workers_on_loopback_match_serial(tiny, tmp_path, capsys):
+    pytest.importorskip("distributed")
+    from distributed import Client
+
+    port = _free_port()
+    address = f"tcp://127.0.0.1:{port}"
+    processes = [
+        subprocess.Popen(
+            [
+                *DASK,
+                "scheduler",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--dashboard-address",
+                ":0",
+                "--no-show",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+    ]
+    try:
+        for _ in range(2):
+            processes.append(
+                subprocess.Popen(
+                    [
+                        *DASK,
+                        "worker",
+                        address,
+                        "--nworkers",
+                        "1",
+                        "--nthreads",
+                        "1",
+                        "--no-dashboard",
+                        "--local-directory",
+                        str(tmp_path / "dask"),
+                    ],
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                )
+            )
+        with Client(address, timeout=60) as client:
+            client.wait_for_workers(2, timeout=60)
+        base = ["mc", str(tiny), "--replications", "6", "--quiet", "--no-figures"]
+        assert main([*base, "--out", str(tmp_path / "dask-run"), "--scheduler", address]) == 0
+        assert main([*base, "--out", str(tmp_path / "serial")]) == 0
+    finally:
+        for process in reversed(processes):
+            _stop(process)
+    capsys.readouterr()
+    for stem in ("runs", "timeseries", "agents"):
+        assert tables(tmp_path / "dask-run", stem).equals(tables(tmp_path / "serial", stem))
+    manifest = json.loads((tmp_path / "dask-run" / "manifest.json").read_text())
+    executor = manifest["parameters"]["execution"]["executor"]
+    assert executor.startswith(f"dask scheduler {address}, 2 workers (distributed ")
+
+
+def test_dask_local_cluster_matches_serial(tiny, tmp_path, capsys):
+    pytest.importorskip("distributed")
+    base = ["mc", str(tiny), "--replications", "4", "--quiet", "--no-figures"]
+    assert main([*base, "--out", str(tmp_path / "d"), "--executor", "dask", "--workers", "2"]) == 0
+    assert main([*base, "--out", str(tmp_path / "s")]) == 0
+    capsys.readouterr()
+    assert tables(tmp_path / "d", "timeseries").equals(tables(tmp_path / "s", "timeseries"))
+
+
+def test_sweep_grid_from_the_command_line(tiny, tmp_path, capsys):
+    out = tmp_path / "sweep"
+    args = [
+        "sweep",
+        str(tiny),
+        "--param",
+        "regulator.theta=0:1:3",
+        "--param",
+        "generalists.count=2:3:2",
+        "--replications",
+        "2",
+        "--quiet",
+        "--out",
+        str(out),
+    ]
+    assert main(args) == 0
+    assert "welfare by point" in capsys.readouterr().out
+    runs = tables(out, "runs")
+    assert len(runs) == 3 * 2 * 2
+    assert sorted(runs["regulator.theta"].unique()) == [0.0, 0.5, 1.0]
+    assert runs["generalists.count"].dtype.kind == "i"
+    assert (out / "sweep.png").is_file()
+    # the regulator applied the swept θ in every run
+    series = tables(out, "timeseries").merge(runs[["run_id", "regulator.theta"]], on="run_id")
+    later = series[series["step"] > 0]
+    assert (later["theta"] == later["regulator.theta"]).all()
+
+
+def test_sweep_defaults_to_the_scenario_grid_and_lhs_sample(tiny, tmp_path, capsys):
+    assert main(["sweep", str(tiny), "--quiet", "--out", str(tmp_path / "g")]) == 0
+    assert sorted(tables(tmp_path / "g", "runs")["regulator.penalty"].unique()) == [0.0, 0.2]
+    args = ["sweep", str(tiny), "--sample", "lhs", "5", "--replications", "1", "--quiet"]
+    assert main([*args, "--out", str(tmp_path / "l")]) == 0
+    runs = tables(tmp_path / "l", "runs")
+    assert len(runs) == 5
+    assert runs["regulator.theta"].between(0, 1).all()
+    capsys.readouterr()
+    assert main(["sweep", str(tiny), "--param", "regulator.thetta=0:1:3"]) == 2
+    assert "did you mean 'theta'" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("method", ["sobol", "morris"])
+def test_sa_writes_indices_with_confidence_intervals(tiny, tmp_path, capsys, method):
+    out = tmp_path / method
+    args = ["sa", str(tiny), "--method", method, "--replications", "1", "--quiet", "--out"]
+    assert main([*args, str(out), "--outcome", "open_share"]) == 0
+    printed = capsys.readouterr().out
+    assert f"{method} sensitivity of open_share" in printed
+    table = tables(out, "sensitivity")
+    assert list(table["parameter"]) == ["regulator.theta", "regulator.penalty"]
+    conf = "ST_conf" if method == "sobol" else "mu_star_conf"
+    assert table[conf].notna().all()
+    assert (out / f"sensitivity_{method}.png").is_file()
+    runs = tables(out, "runs")
+    d = 2
+    assert len(runs) == (4 * (d + 2) if method == "sobol" else 4 * (d + 1))
