@@ -26,6 +26,8 @@ COMMANDS: dict[str, str] = {
     "landscape": "abm.cli.landscape",
     "race": "abm.cli.race",
     "open-source": "abm.cli.open_source",
+    "study": "abm.cli.study",
+    "report": "abm.cli.report",
 }
 
 

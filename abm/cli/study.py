@@ -1,0 +1,43 @@
+"""``abm study NAME``: run one of the studies in ``analysis/`` (figures and tables)."""
+
+from __future__ import annotations
+
+import argparse
+
+HELP = "run a study from analysis/ (figures and tables reproducing the seed documents' findings)"
+
+# Names and summaries are repeated from analysis._common so that ``abm --help`` imports nothing.
+_STUDIES = {
+    "openness": "1. analytical ω⁰ against α0 for several ε, learned market openness overlaid",
+    "landscape": "2. (θ, p) outcome maps, analytical vs simulated, weak and strong model",
+    "levers": "3. lever map over (α0, θ): penalty needed to make each threshold bind",
+    "race": "4. upgrade gain / optimal spend vs open catch-up; closed compute over time",
+    "firm-size": "5. propensity to open against share of applications, inverted U",
+    "learning": "6. convergence of each learning rule to the analytical openness",
+    "policy": "7. fan charts under no regulation, a static rule and an adaptive regulator",
+}
+DESCRIPTION = (
+    "Runs a study of analysis/ (the same as python -m analysis.<module>), writing figures "
+    "(PNG, SVG), tables (parquet, CSV), findings.json and manifest.json into --out (default "
+    "results/study-NAME). Study options follow the name: --out DIR, --seed N, --quick (small "
+    "size), --quiet, --workers W; `abm study NAME --help` lists a study's own options. "
+    "Studies: " + "; ".join(f"{name} ({text})" for name, text in _STUDIES.items())
+)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Register ``NAME`` and pass everything after it to the study."""
+    parser.add_argument("name", metavar="NAME", help="study: " + ", ".join(_STUDIES) + " (or 1–7)")
+    parser.add_argument(
+        "options", nargs=argparse.REMAINDER, metavar="...", help="the study's own options"
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    """Import the study's module and call its ``main`` with the remaining options."""
+    import importlib
+
+    from analysis._common import STUDIES, resolve
+
+    module = importlib.import_module(STUDIES[resolve(args.name)])
+    return int(module.main(list(args.options)))

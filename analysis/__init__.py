@@ -1,0 +1,1 @@
+"""Studies: one script per figure set of the seed documents' findings (see ``_common``)."""

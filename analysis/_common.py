@@ -1,0 +1,215 @@
+"""What every study shares: its options, its output folder, replications and the manifest.
+
+A study is a module of this package with ``NAME``, ``DESCRIPTION`` and ``main(argv) -> int``;
+:data:`STUDIES` maps each name to its module (``abm study NAME`` dispatches through it).
+Every study takes ``--out DIR`` (default ``results/study-NAME``), ``--seed``, ``--quick`` (the
+small size the tests run), ``--quiet`` and ``--workers``, and writes a ``manifest.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+#: Study name -> module, in the order of the issue's list (1–7).
+STUDIES: dict[str, str] = {
+    "openness": "analysis.openness_without_regulation",
+    "landscape": "analysis.regulatory_landscape",
+    "levers": "analysis.lever_map",
+    "race": "analysis.race",
+    "firm-size": "analysis.firm_size",
+    "learning": "analysis.learning_convergence",
+    "policy": "analysis.policy_over_time",
+}
+
+#: One-line summaries for ``abm study --help`` (kept here so help needs no heavy import).
+SUMMARIES: dict[str, str] = {
+    "openness": "1. analytical ω⁰ against α0 for several ε, learned market openness overlaid",
+    "landscape": "2. (θ, p) outcome maps, analytical vs simulated, weak and strong model",
+    "levers": "3. lever map over (α0, θ): penalty needed to make each threshold bind",
+    "race": "4. upgrade gain / optimal spend vs open catch-up; closed compute over time",
+    "firm-size": "5. propensity to open against share of applications, inverted U",
+    "learning": "6. convergence of each learning rule to the analytical openness",
+    "policy": "7. fan charts under no regulation, a static rule and an adaptive regulator",
+}
+
+
+def resolve(name: str) -> str:
+    """The study name for ``name`` (a name, a module name or the number 1–7)."""
+    names = list(STUDIES)
+    if name.isdigit() and 1 <= int(name) <= len(names):
+        return names[int(name) - 1]
+    for key, module in STUDIES.items():
+        if name in (key, module.rsplit(".", 1)[1]):
+            return key
+    from abm.validation import ParameterError
+
+    raise ParameterError(
+        f"study must be one of {', '.join(names)} (or 1–{len(names)}), got {name!r}"
+    )
+
+
+def parser(name: str, description: str) -> argparse.ArgumentParser:
+    """The options every study takes; a study may add its own before parsing."""
+    from abm.cli import ArgumentParser
+    from abm.cli._options import integer
+
+    result = ArgumentParser(prog=f"abm study {name}", description=description)
+    result.add_argument(
+        "--out", default=None, metavar="DIR", help=f"output folder (default results/study-{name})"
+    )
+    result.add_argument("--seed", type=integer(0), default=0, metavar="N", help="master seed")
+    result.add_argument("--quick", action="store_true", help="small size (seconds; for tests)")
+    result.add_argument("--quiet", action="store_true", help="print nothing on success")
+    result.add_argument(
+        "--workers", type=integer(1, 256), default=1, metavar="W", help="worker processes"
+    )
+    return result
+
+
+@dataclass
+class Context:
+    """A running study: its options, output folder, manifest and the files written so far."""
+
+    name: str
+    args: argparse.Namespace
+    parameters: dict[str, Any] = field(default_factory=dict)
+    written: list[Path] = field(default_factory=list)
+    started: float = field(default_factory=time.perf_counter)
+
+    @property
+    def out(self) -> Path:
+        """The output folder (created on first use)."""
+        folder = Path(self.args.out or f"results/study-{self.name}")
+        folder.mkdir(parents=True, exist_ok=True)
+        return folder
+
+    def say(self, message: str) -> None:
+        """Print ``message`` unless ``--quiet``."""
+        if not self.args.quiet:
+            print(message, flush=True)
+
+    def table(self, frame: Any, stem: str) -> None:
+        """Write a tidy table as parquet and CSV."""
+        from abm.io import write_table
+
+        self.written += write_table(frame, self.out, stem, csv=True)
+
+    def figure(self, figure: Any, stem: str) -> None:
+        """Save a figure as PNG and SVG."""
+        from abm.figures import save_figure
+
+        self.written += save_figure(figure, self.out, stem)
+
+    def finish(self, findings: dict[str, Any] | None = None) -> int:
+        """Write ``findings.json`` and ``manifest.json``; print a summary; return 0."""
+        from abm.io import write_json
+        from abm.manifest import Manifest
+        from abm.scenarios import json_ready
+
+        if findings is not None:
+            self.written.append(write_json(self.out / "findings.json", json_ready(findings)))
+        manifest = Manifest(
+            f"study {self.name}",
+            {
+                **self.parameters,
+                "quick": self.args.quick,
+                "workers": self.args.workers,
+            },
+            seed=self.args.seed,
+        )
+        manifest.outputs = sorted({path.name for path in self.written if path.parent == self.out})
+        manifest.write(self.out)
+        seconds = time.perf_counter() - self.started
+        self.say(
+            f"study {self.name}: wrote {len(manifest.outputs) + 1} files to {self.out} "
+            f"in {seconds:.1f} s"
+        )
+        return 0
+
+
+def start(
+    name: str,
+    description: str,
+    argv: Sequence[str] | None,
+    extra: Callable[[argparse.ArgumentParser], None] | None = None,
+) -> Context:
+    """Parse the study's options, apply the figure style and return its :class:`Context`."""
+    from abm.figures import apply_style
+
+    options = parser(name, description)
+    if extra is not None:
+        extra(options)
+    args = options.parse_args(list(sys.argv[1:] if argv is None else argv))
+    apply_style()
+    return Context(name, args)
+
+
+def replications(
+    context: Context,
+    scenario: Any,
+    folder: Path,
+    *,
+    points: tuple[dict[str, Any], ...] = ({},),
+    replications: int,
+    steps: int,
+) -> Any:
+    """Run ``replications`` runs per point of ``scenario`` with the Monte Carlo runner.
+
+    The runs land in ``folder`` in ``abm mc``'s layout (``runs.parquet``,
+    ``timeseries.parquet``, ``agents.parquet`` if the scenario asks); the master seed is the
+    study's ``--seed``, so the study is reproducible whatever the number of workers.
+
+    Returns:
+        The time series of every run with its ``point`` and ``replication`` columns added.
+    """
+    import pandas as pd
+
+    from abm.experiments.executors import make_executor
+    from abm.experiments.runner import Study, run_study
+
+    study = Study(
+        scenario.replace(seed=int(context.args.seed)),
+        points=points,
+        replications=replications,
+        steps=steps,
+        chunk_size=max(1, min(25, replications * len(points) // max(1, context.args.workers))),
+    )
+    if (folder / "study.json").exists():  # a rerun of this study replaces its own runs
+        import shutil
+
+        shutil.rmtree(folder)
+    kind = "process" if context.args.workers > 1 else "serial"
+    with make_executor(kind, context.args.workers) as (executor, _):
+        result = run_study(study, folder, executor, workers=context.args.workers, progress=False)
+    if result.failures:
+        first = result.failures[0]
+        raise RuntimeError(f"{len(result.failures)} runs failed; run {first.run_id}: {first.error}")
+    runs = pd.read_parquet(folder / "runs.parquet", columns=["run_id", "point", "replication"])
+    return pd.read_parquet(folder / "timeseries.parquet").merge(runs, on="run_id")
+
+
+def fan(axis: Any, frame: Any, column: str, colour: str, label: str) -> None:
+    """Median and 50 % / 90 % bands across runs of ``column`` against ``step``."""
+    grouped = frame.groupby("step")[column]
+    quantiles = grouped.quantile([0.05, 0.25, 0.5, 0.75, 0.95]).unstack()
+    steps = quantiles.index.to_numpy()
+    axis.fill_between(steps, quantiles[0.05], quantiles[0.95], color=colour, alpha=0.15, lw=0)
+    axis.fill_between(steps, quantiles[0.25], quantiles[0.75], color=colour, alpha=0.35, lw=0)
+    axis.plot(steps, quantiles[0.5], color=colour, lw=2.2, label=label)
+
+
+def run_main(main: Callable[[Sequence[str] | None], int]) -> None:
+    """``python -m analysis.NAME`` entry: one-line errors, exit 2 on bad parameters."""
+    from abm.validation import ParameterError
+
+    try:
+        raise SystemExit(main(None))
+    except ParameterError as error:
+        print(f"error: {error}", file=sys.stderr)
+        raise SystemExit(2) from None

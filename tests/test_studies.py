@@ -1,0 +1,145 @@
+"""Each study's --quick run: files exist and the content says what the study claims."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from abm.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _run(name: str, folder: Path, *extra: str) -> dict:
+    assert main(["study", name, "--quick", "--quiet", "--out", str(folder), *extra]) == 0
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert manifest["command"] == f"study {name}"
+    for output in manifest["outputs"]:
+        assert (folder / output).exists(), output
+    return json.loads((folder / "findings.json").read_text())
+
+
+def test_landscape_learned_outcomes_agree_with_the_closed_form(tmp_path: Path) -> None:
+    findings = _run("landscape", tmp_path)
+    for stem in ("landscape_side_by_side", "region_map_weak", "region_map_strong"):
+        assert (tmp_path / f"{stem}.png").stat().st_size > 10_000
+        assert (tmp_path / f"{stem}.svg").exists()
+    cells = pd.read_parquet(tmp_path / "landscape_cells.parquet")
+    share = float(np.mean(cells["outcome_analytic"] == cells["outcome_learned"]))
+    assert share >= 0.95
+    assert findings["agreement"] == pytest.approx(share)
+    # The strong model's map must show withdrawal (high θ, high p), the weak one's must not.
+    strong = cells[cells["model"] == "strong"]
+    assert (strong["outcome_analytic"] == "withdrawal").any()
+    assert not (cells[cells["model"] == "weak"]["outcome_analytic"] == "withdrawal").any()
+    # Below the threshold nothing binds: ω⁰(α0 = 0.5) = 0.1875 at the defaults.
+    low = cells[(cells["model"] == "weak") & (cells["theta"] < 0.18)]
+    assert set(low["outcome_analytic"]) == {"nonbinding"}
+
+
+def test_lever_map_required_penalty_is_the_closed_form(tmp_path: Path) -> None:
+    _run("levers", tmp_path)
+    table = pd.read_parquet(tmp_path / "lever_map.parquet")
+    # Ū_G(ω) = c + s·ω − k·ω² with s = δ(1−δ)λ/(2c_D) − βα0 + ε + o at the defaults, δ = 0.5.
+    nearest = (table["alpha0"] - 1.0).abs() + (table["theta"] - 0.8).abs()
+    row = table.iloc[int(np.argmin(nearest))]
+    alpha0, theta = row["alpha0"], row["theta"]
+    slope = 0.5 * 0.5 / 2.0 - 0.3 * alpha0 + 0.05 + 0.05
+    free = min(max(slope / (2 * 0.2), 0.0), 1.0)
+    expected = slope * (free - theta) - 0.2 * (free**2 - theta**2)
+    assert theta > free
+    assert row["required_penalty"] == pytest.approx(expected, rel=1e-9)
+    assert (tmp_path / "lever_slope.png").exists()
+
+
+def test_race_theory_and_market_retreat(tmp_path: Path) -> None:
+    findings = _run("race", tmp_path)
+    assert (tmp_path / "theory" / "race_catchup.png").exists()
+    assert (tmp_path / "race_market_compute.png").exists()
+    assert findings["theory_gain_never_rises"] is True
+    final = findings["market_final_compute_median"]
+    assert final["fast"] < final["slow"]
+    runs = pd.read_parquet(tmp_path / "market" / "runs.parquet")
+    assert len(runs) == 6 and set(runs["status"]) == {"ok"}
+
+
+def test_openness_learned_matches_free_openness(tmp_path: Path) -> None:
+    findings = _run("openness", tmp_path)
+    curve = pd.read_parquet(tmp_path / "analytic_openness.parquet")
+    at = curve[curve["reputation"] == 0.05]
+    # README anchor: ω⁰(α0 = 0.5) = 0.1875; linear in α0 between the kinks.
+    assert np.interp(0.5, at["alpha0"], at["free_openness"]) == pytest.approx(0.1875, abs=2e-3)
+    assert findings["mean_abs_gap"] <= 0.02
+    assert findings["released"] > 0
+    binned = pd.read_parquet(tmp_path / "learned_openness_binned.parquet")
+    assert set(binned["reputation"]) == {0.05, 0.3}
+
+
+def test_study_command_rejects_unknown_name(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["study", "nonexistent"]) == 2
+    error = capsys.readouterr().err.strip()
+    assert "study must be one of" in error and "\n" not in error
+
+
+def test_study_module_entry_point_exits_2_on_bad_option(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "analysis.lever_map", "--workers", "0", "--out", str(tmp_path)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 2
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_firm_size_inverted_u_peaks_near_the_theory(tmp_path: Path) -> None:
+    findings = _run("firm-size", tmp_path)
+    assert findings["fit_status"] == "ok" and findings["interior_peak"] is True
+    assert findings["theory_peak"] == pytest.approx(0.6)
+    assert abs(findings["fitted_peak"] - findings["theory_peak"]) <= 0.1
+    owners = pd.read_parquet(tmp_path / "owners.parquet")
+    binned = pd.read_parquet(tmp_path / "propensity_binned.parquet")
+    assert binned["firms"].sum() == len(owners) == findings["owners"]
+    assert binned["openers"].sum() == owners["opened"].sum()
+    # The middle of the size range opens more often than the smallest owners.
+    small = owners[owners["share"] < 0.15]["opened"].mean()
+    middle = owners[(owners["share"] > 0.4) & (owners["share"] < 0.7)]["opened"].mean()
+    assert middle > small
+
+
+def test_learning_rules_that_converge_reach_free_openness(tmp_path: Path) -> None:
+    findings = _run("learning", tmp_path)
+    for rule in ("best_response", "fictitious_play", "weighted_fictitious_play", "logit"):
+        assert findings[rule]["converges_by_design"] is True
+        assert findings[rule]["within_tolerance"] is True
+    for rule in ("q_learning", "roth_erev"):  # reported, and visibly not converged
+        assert findings[rule]["converges_by_design"] is False
+        assert findings[rule]["final_gap_median"] > 0.1
+    curves = pd.read_parquet(tmp_path / "convergence_curves.parquet")
+    assert set(curves["rule"]) == set(findings) - {"window"}
+    first = curves[(curves["rule"] == "best_response") & (curves["step"] == 1)]["gap"]
+    assert (first > 0.05).all()  # they start away from ω⁰ = 0.1875 and learn it
+
+
+def test_policy_fan_charts_follow_each_policy(tmp_path: Path) -> None:
+    findings = _run("policy", tmp_path)
+    assert (tmp_path / "policy_fan_charts.png").exists()
+    series = pd.read_parquet(tmp_path / "runs" / "timeseries.parquet")
+    runs = pd.read_parquet(tmp_path / "runs" / "runs.parquet")
+    series = series.merge(runs[["run_id", "point"]], on="run_id")
+    none, static, adaptive = (series[series["point"] == k] for k in range(3))
+    assert (none["penalty"] == 0).all() and (none["penalties_paid"] == 0).all()
+    assert np.allclose(static["penalty"], 0.1) and np.allclose(static["theta"], 0.5)
+    # The adaptive penalty starts at 0 and rises while the open share falls short of 0.5.
+    assert adaptive[adaptive["step"] == adaptive["step"].max()]["penalty"].min() > 0.1
+    assert findings["no regulation"]["penalties_paid"] == 0.0
+    assert (
+        findings["static θ = 0.5, p = 0.1"]["mean_openness"]
+        > findings["no regulation"]["mean_openness"]
+    )
