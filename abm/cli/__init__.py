@@ -26,6 +26,7 @@ COMMANDS: dict[str, str] = {
     "landscape": "abm.cli.landscape",
     "race": "abm.cli.race",
     "open-source": "abm.cli.open_source",
+    "app": "abm.cli.app",
     "study": "abm.cli.study",
     "report": "abm.cli.report",
 }

@@ -1,0 +1,45 @@
+"""``abm app``: the interactive teaching app (Mesa SolaraViz) on 127.0.0.1."""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import sys
+
+from abm.cli._options import integer
+
+HELP = "start the interactive app (SolaraViz) on 127.0.0.1 and print its address"
+DESCRIPTION = (
+    "Serves the openness-market app on 127.0.0.1:PORT and prints the address. Controls set the "
+    "populations, α0 range, reputation, threshold θ, penalty p, bargaining and learning rules "
+    "and the seed; press Reset to apply them, Step or ▶ to run. Needs the extra "
+    '`pip install -e ".[app]"`. Stop with Ctrl+C.'
+)
+
+#: Modules the app needs beyond the core install.
+REQUIRED = ("solara", "matplotlib", "altair", "ipyvuetify")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Register the options of ``abm app``."""
+    parser.add_argument(
+        "--port", type=integer(1, 65535), default=8765, metavar="N", help="port on 127.0.0.1"
+    )
+    parser.add_argument(
+        "--no-browser", action="store_true", help="do not open a web browser on the page"
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    """Start the server (blocks until Ctrl+C)."""
+    missing = [name for name in REQUIRED if importlib.util.find_spec(name) is None]
+    if missing:
+        print(
+            f"{args._prog}: error: the app needs {', '.join(missing)}; "
+            'install the extra with `pip install -e ".[app]"`',
+            file=sys.stderr,
+        )
+        return 2
+    from abm.app.launch import serve
+
+    return serve(args.port, open_browser=not args.no_browser)
