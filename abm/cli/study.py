@@ -4,18 +4,10 @@ from __future__ import annotations
 
 import argparse
 
+from analysis._common import SUMMARIES as _STUDIES  # stdlib-only module: --help stays light
+
 HELP = "run a study from analysis/ (figures and tables reproducing the seed documents' findings)"
 
-# Names and summaries are repeated from analysis._common so that ``abm --help`` imports nothing.
-_STUDIES = {
-    "openness": "1. analytical ω⁰ against α0 for several ε, learned market openness overlaid",
-    "landscape": "2. (θ, p) outcome maps, analytical vs simulated, weak and strong model",
-    "levers": "3. lever map over (α0, θ): penalty needed to make each threshold bind",
-    "race": "4. upgrade gain / optimal spend vs open catch-up; closed compute over time",
-    "firm-size": "5. propensity to open against share of applications, inverted U",
-    "learning": "6. convergence of each learning rule to the analytical openness",
-    "policy": "7. fan charts under no regulation, a static rule and an adaptive regulator",
-}
 DESCRIPTION = (
     "Runs a study of analysis/ (the same as python -m analysis.<module>), writing figures "
     "(PNG, SVG), tables (parquet, CSV), findings.json and manifest.json into --out (default "
