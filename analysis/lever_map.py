@@ -73,7 +73,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     import numpy as np
     import pandas as pd
 
-    from abm.cli.landscape import _lever_figure
+    from abm.figures.openness import lever_figure
     from abm.market.validation import DELTA
     from abm.theory.landscape import lever_map
     from abm.theory.openness_game import OpennessGame
@@ -90,7 +90,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     }
     levers = lever_map(OpennessGame(), alpha0, theta, "fixed", DELTA)
     context.table(pd.DataFrame(levers.columns()), "lever_map")
-    context.figure(_lever_figure(levers), "lever_map")
+    context.figure(lever_figure(levers), "lever_map")
     context.figure(_slope_figure(levers), "lever_slope")
     binds = theta[None, :] > levers.free_openness[:, None]
     findings = {

@@ -96,7 +96,7 @@ def _panel(axis: Any, thetas: Any, penalties: Any, outcome: Any, region: Any, ti
     import numpy as np
     from matplotlib.colors import ListedColormap
 
-    from abm.cli.landscape import OUTCOME_COLOURS
+    from abm.figures.openness import OUTCOME_COLOURS
     from abm.theory.outcomes import OUTCOMES
 
     colours = ListedColormap([OUTCOME_COLOURS[name] for name in OUTCOMES])
@@ -128,7 +128,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     import pandas as pd
     from matplotlib.patches import Patch
 
-    from abm.cli.landscape import OUTCOME_COLOURS, _region_figure
+    from abm.figures.openness import OUTCOME_COLOURS, region_figure
     from abm.market.validation import DELTA, _boundary_cells
     from abm.theory.landscape import region_map
     from abm.theory.openness_game import OpennessGame
@@ -204,7 +204,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 }
             )
         )
-        context.figure(_region_figure(region, alpha0, "fixed"), f"region_map_{label}")
+        context.figure(region_figure(region, alpha0, "fixed"), f"region_map_{label}")
     handles = [
         Patch(color=OUTCOME_COLOURS[OUTCOMES[code]], label=OUTCOMES[code].replace("_", " "))
         for code in sorted(present)

@@ -12,7 +12,7 @@ closed-form game and :mod:`abm.theory.generic_solver` share it.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -85,7 +85,7 @@ def maximise_share(
 def closed_form_continuation(game: OpennessGame) -> Continuation:
     """The continuation values (U_G(δ), U_D(δ)) of the closed-form game, vectorised in δ."""
     expanded = game.replace(
-        **{name: np.asarray(getattr(game, name))[..., None] for name in _FIELDS}
+        **{f.name: np.asarray(getattr(game, f.name))[..., None] for f in fields(game)}
     )
 
     def continuation(delta: FloatArray) -> tuple[FloatArray, FloatArray]:
@@ -93,20 +93,6 @@ def closed_form_continuation(game: OpennessGame) -> Continuation:
         return outcome.utility_generalist, outcome.utility_specialist
 
     return continuation
-
-
-_FIELDS = (
-    "alpha0",
-    "specialist_cost",
-    "openness_leverage",
-    "licensing",
-    "reputation",
-    "operation",
-    "compliance",
-    "production",
-    "theta",
-    "penalty",
-)
 
 
 def bargain_share(
@@ -158,7 +144,7 @@ def bargain(
     if size <= chunk:
         return bargain_share(closed_form_continuation(game), rule, shape, grid)
     # Large arrays: solve in flat chunks so memory stays bounded.
-    flat = {name: np.broadcast_to(getattr(game, name), shape).ravel() for name in _FIELDS}
+    flat = {f.name: np.broadcast_to(getattr(game, f.name), shape).ravel() for f in fields(game)}
     result = np.empty(size)
     for start in range(0, size, chunk):
         part = game.replace(
