@@ -490,7 +490,7 @@ def check_market(market: dict[str, Any], *, seed: int = 0, build: bool = True) -
     try:
         built = build_model(market, seed, check_only=not build)
         if build:
-            built.release()
+            built.close()
     except ParameterError as error:
         raise _market_error(error) from None
     except (TypeError, ValueError) as error:

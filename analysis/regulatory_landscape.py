@@ -54,7 +54,7 @@ def learned_outcomes(
         model = MarketModel(_pair_config(rule, alpha0, theta, penalty), rng=seed + index)
         generalists = model.run(periods).generalists
         result = float(generalists.openness[0]), int(generalists.regime[0])
-        model.release()
+        model.close()
         return result
 
     shape = (thetas.size, penalties.size)

@@ -63,7 +63,7 @@ def simulate(
         if graphml is not None:
             model.export_graphml(graphml)
     finally:
-        model.release()
+        model.close()
     return tables
 
 

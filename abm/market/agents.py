@@ -11,7 +11,7 @@ from typing import Any
 
 import mesa
 
-from abm.theory.openness_game import REGIMES
+from abm.market.populations import REGIMES
 
 
 class MarketAgent(mesa.Agent):
@@ -71,6 +71,21 @@ class Specialist(MarketAgent):
         return int(self.population.base[self.index])
 
     @property
+    def niche(self) -> int:
+        """The niche (application) it serves."""
+        return int(self.population.niche[self.index])
+
+    @property
+    def effort(self) -> float:
+        """Fine-tuning effort e = α1 − α0 chosen this period."""
+        return float(self.population.effort[self.index])
+
+    @property
+    def revenue(self) -> float:
+        """Revenue of its derivative this period (before the share δ)."""
+        return float(self.population.revenue[self.index])
+
+    @property
     def alpha1(self) -> float:
         """Fine-tuned performance α1 (NaN when unmatched)."""
         return float(self.population.alpha1[self.index])
@@ -90,13 +105,18 @@ class ClosedFirm(MarketAgent):
     """A closed-model firm (Model II)."""
 
     @property
+    def niche(self) -> int:
+        """The niche it sells in."""
+        return int(self.population.niche[self.index])
+
+    @property
     def compute(self) -> float:
         """Compute of the model it sells this period."""
         return float(self.population.compute[self.index])
 
     @property
     def price(self) -> float:
-        """Price per customer-day, f(y) − f(x_open) (0 if not better than the open model)."""
+        """Price per customer-day set in its niche's clearing this period."""
         return float(self.population.price[self.index])
 
     @property

@@ -17,8 +17,9 @@ from abm.market.distributions import Distribution, as_distribution
 from abm.validation import ParameterError, check_choice, check_range
 
 BARGAINING = ("fixed", "nash", "egalitarian", "kalai_smorodinsky", "generalist")
-MATCHING = ("pairs", "sampled", "learned")
-EFFORTS = ("best_response", "learned")
+MATCHING = ("pairs", "learned")
+INFORMATION = ("experienced", "counterfactual")
+DEMAND_RULES = ("captive", "limit_pricing", "logit")
 REGULATOR_MODES = ("static", "schedule", "adaptive")
 ADAPTIVE_LEVERS = ("theta", "penalty")
 FRONTIERS = ("endogenous", "exogenous")
@@ -35,10 +36,18 @@ class LearningConfig:
     Attributes:
         rule: Registry name (see ``abm.learning.rule_names()``).
         params: Keyword parameters of the rule (validated by the rule).
+        information: ``"experienced"`` (the rule sees only its own realised payoff) or
+            ``"counterfactual"`` (it also sees what every other action would have earned this
+            period, from re-clearing the market with that one deviation). A rule that needs
+            forgone payoffs cannot learn from experience alone.
+        revision_rate: Share of the agents that may change their action each period, in
+            (0, 1]; the others repeat theirs (all of them still learn from the period).
     """
 
-    rule: str = "best_response"
+    rule: str = "q_learning"
     params: dict[str, Any] = field(default_factory=dict)
+    information: str = "experienced"
+    revision_rate: float = 1.0
 
 
 @dataclass
@@ -55,12 +64,6 @@ class GeneralistConfig:
         production: c0 ≥ 0.
         openness_levels: Resolution of the ω grid (points on [0, 1], ≥ 2).
         allow_abstain: Whether leaving the market is an action.
-        growth_closed: Per-period growth of α0 when closed (Model III; 0 = off).
-        growth_open: Per-period growth of α0 when fully open with the whole ecosystem outside.
-        ecosystem_weight: Weight w of Model III's opening gain Δ(s) in G's payoff (0 = off).
-        growth_value: γ of Model III.
-        ecosystem_licensing: ℓ of Model III.
-        edge: κ of Model III.
         learning: The rule that chooses ω (or abstention).
     """
 
@@ -73,79 +76,79 @@ class GeneralistConfig:
     production: Any = field(default_factory=lambda: _constant(0.2))
     openness_levels: int = 51
     allow_abstain: bool = True
-    growth_closed: float = 0.0
-    growth_open: float = 0.0
-    ecosystem_weight: float = 0.0
-    growth_value: float = 1.0
-    ecosystem_licensing: float = 0.2
-    edge: float = 0.05
     learning: LearningConfig = field(default_factory=LearningConfig)
 
 
 @dataclass
 class SpecialistConfig:
-    """Fine-tuners (Model I's D).
+    """Fine-tuners (Model I's D). Each serves one niche, drawn uniformly at creation.
 
     Attributes:
         count: Number of specialists, ≥ 0.
         specialist_cost: c_D > 0.
         openness_leverage: λ ≥ 0.
-        matching: ``"pairs"`` (specialist j fine-tunes generalist j mod G, fixed),
-            ``"sampled"`` (each period, with probability ``revision_rate``, compare the current
-            base with one participating generalist drawn uniformly and move if it pays more),
-            or ``"learned"`` (the learning rule below chooses among all generalists).
-        revision_rate: Probability of revising the base per period (``sampled``).
+        matching: ``"pairs"`` (specialist j fine-tunes generalist j mod G, fixed) or
+            ``"learned"`` (``learning`` chooses a base among all generalists, or none).
         learning: The rule choosing the base under ``learned`` matching.
-        effort: ``"best_response"`` (α1 at Model I's closed form) or ``"learned"`` (the
-            improvement α1 − α0 chosen on a grid by ``effort_learning``).
         effort_levels: Points of the effort grid on [0, effort_max], ≥ 2.
         effort_max: Largest improvement α1 − α0 on the grid, > 0.
-        effort_learning: The rule choosing the effort under ``learned`` effort.
+        effort_learning: The rule choosing the effort e = α1 − α0.
     """
 
     count: int = 1
     specialist_cost: Any = field(default_factory=lambda: _constant(1.0))
     openness_leverage: Any = field(default_factory=lambda: _constant(1.0))
     matching: str = "pairs"
-    revision_rate: float = 0.2
-    learning: LearningConfig = field(
-        default_factory=lambda: LearningConfig("logit", {"precision": 20.0})
-    )
-    effort: str = "best_response"
+    learning: LearningConfig = field(default_factory=LearningConfig)
     effort_levels: int = 41
-    effort_max: float = 2.0
-    effort_learning: LearningConfig = field(
-        default_factory=lambda: LearningConfig("fictitious_play")
-    )
+    effort_max: float = 1.0
+    effort_learning: LearningConfig = field(default_factory=LearningConfig)
 
 
 @dataclass
 class ClosedFirmConfig:
-    """Closed-model firms (Model II), one per niche.
+    """Closed-model firms (Model II); firm f sells in niche f mod ``demand.niches``.
 
     Attributes:
         count: Number of closed firms, ≥ 0.
-        customers: n ≥ 0 customers in the firm's niche.
         initial_compute: Compute of the first level, > 0.
         upgrade_factor: Ratio between consecutive compute levels, > 1.
         levels: Number of compute levels the firm chooses among, ≥ 1.
         compute_cost: Cost per unit of compute over the horizon (amortised per period), ≥ 0.
         horizon_days: m, the days over which compute is amortised, > 0.
-        days_per_period: Days one period stands for, > 0.
         value: Value function f: ``"log"`` or ``"power"``.
         learning: The rule choosing the compute level.
     """
 
     count: int = 0
-    customers: Any = field(default_factory=lambda: _constant(1.0))
     initial_compute: Any = field(default_factory=lambda: _constant(4.0))
     upgrade_factor: float = 4.0
     levels: int = 2
     compute_cost: Any = field(default_factory=lambda: _constant(0.0))
     horizon_days: float = 365.0
-    days_per_period: float = 1.0
     value: str = "log"
-    learning: LearningConfig = field(default_factory=lambda: LearningConfig("fictitious_play"))
+    learning: LearningConfig = field(default_factory=LearningConfig)
+
+
+@dataclass
+class DemandConfig:
+    """Customers and how each niche clears (see :mod:`abm.market.clearing`).
+
+    Attributes:
+        rule: ``"captive"`` (Model I: each derivative has its own customers), ``"limit_pricing"``
+            (Model II: identical customers buy the best product at its value minus the best
+            alternative) or ``"logit"`` (heterogeneous customers, Bertrand–Nash prices).
+        niches: Number of niches (applications), ≥ 1.
+        customers: Customers n per niche (drawn once per niche), ≥ 0.
+        precision: Logit precision 1/σ of customers' valuations, > 0 (``logit`` only).
+        days_per_period: Days one period stands for, > 0 (revenue is per customer-day).
+    """
+
+    rule: str = "captive"
+    niches: int = 1
+    customers: Any = field(default_factory=lambda: _constant(1.0))
+    precision: float = 10.0
+    days_per_period: float = 1.0
 
 
 @dataclass
@@ -205,9 +208,12 @@ class MarketConfig:
         generalists: Base-model owners.
         specialists: Fine-tuners.
         closed_firms: Closed-model firms.
+        demand: Niches, customers and the demand rule.
         frontier: The open frontier.
         regulator: The policy.
-        bargaining: Rule for δ: one of :data:`BARGAINING`.
+        bargaining: The institution setting δ: ``"fixed"`` (``delta``), or a bargaining
+            solution applied each period to the pair's realised surplus (revenue minus the
+            specialist's effort cost, disagreement (0, 0)); see ``docs/model.md``.
         delta: δ when ``bargaining == "fixed"``.
         agent_every: Take an agent-level snapshot every k periods (0 = never).
     """
@@ -215,6 +221,7 @@ class MarketConfig:
     generalists: GeneralistConfig = field(default_factory=GeneralistConfig)
     specialists: SpecialistConfig = field(default_factory=SpecialistConfig)
     closed_firms: ClosedFirmConfig = field(default_factory=ClosedFirmConfig)
+    demand: DemandConfig = field(default_factory=DemandConfig)
     frontier: FrontierConfig = field(default_factory=FrontierConfig)
     regulator: RegulatorConfig = field(default_factory=RegulatorConfig)
     bargaining: str = "fixed"
@@ -241,21 +248,20 @@ class MarketConfig:
         g = self.generalists
         for name in ("alpha0", "licensing", "reputation", "operation", "compliance", "production"):
             as_distribution(getattr(g, name), f"generalists.{name}").check(f"generalists.{name}")
-        for name in ("growth_closed", "growth_open", "ecosystem_weight"):
-            check_range(f"generalists.{name}", getattr(g, name), 0.0)
-        for name in ("growth_value", "ecosystem_licensing", "edge"):
-            check_range(f"generalists.{name}", getattr(g, name), 0.0)
         s = self.specialists
         check_choice("specialists.matching", s.matching, MATCHING)
-        check_range("specialists.revision_rate", s.revision_rate, 0.0, 1.0)
-        check_choice("specialists.effort", s.effort, EFFORTS)
         _check_count("specialists.effort_levels", s.effort_levels, 2)
         check_range("specialists.effort_max", s.effort_max, 0.0, low_open=True)
         c = self.closed_firms
         check_range("closed_firms.upgrade_factor", c.upgrade_factor, 1.0, low_open=True)
         check_range("closed_firms.horizon_days", c.horizon_days, 0.0, low_open=True)
-        check_range("closed_firms.days_per_period", c.days_per_period, 0.0, low_open=True)
         check_choice("closed_firms.value", c.value, ("log", "power"))
+        d = self.demand
+        check_choice("demand.rule", d.rule, DEMAND_RULES)
+        _check_count("demand.niches", d.niches, 1)
+        as_distribution(d.customers, "demand.customers").check("demand.customers")
+        check_range("demand.precision", d.precision, 0.0, low_open=True)
+        check_range("demand.days_per_period", d.days_per_period, 0.0, low_open=True)
         f = self.frontier
         check_choice("frontier.mode", f.mode, FRONTIERS)
         check_range("frontier.open_bar", f.open_bar, 0.0, 1.0)
@@ -282,15 +288,29 @@ class MarketConfig:
             check_range("regulator.schedule penalty", row[2], 0.0)
         check_choice("bargaining", self.bargaining, BARGAINING)
         check_range("delta", self.delta, 0.0, 1.0)
-        from abm.learning import rule_names
-
         for path, learning in (
-            ("generalists.learning.rule", g.learning),
-            ("specialists.learning.rule", s.learning),
-            ("specialists.effort_learning.rule", s.effort_learning),
-            ("closed_firms.learning.rule", c.learning),
+            ("generalists.learning", g.learning),
+            ("specialists.learning", s.learning),
+            ("specialists.effort_learning", s.effort_learning),
+            ("closed_firms.learning", c.learning),
         ):
-            check_choice(path, learning.rule, rule_names())
+            _check_learning(path, learning)
+
+
+def _check_learning(path: str, learning: LearningConfig) -> None:
+    from abm.learning import rule_info, rule_names
+
+    check_choice(f"{path}.rule", learning.rule, rule_names())
+    check_choice(f"{path}.information", learning.information, INFORMATION)
+    check_range(f"{path}.revision_rate", learning.revision_rate, 0.0, 1.0, low_open=True)
+    if learning.information == "experienced" and rule_info(learning.rule).uses == (
+        "forgone_payoffs"
+    ):
+        raise ParameterError(
+            f"{path}.information: the {learning.rule} rule needs forgone payoffs, so it must "
+            f"be 'counterfactual' (rules that learn from experience: "
+            f"{', '.join(n for n in rule_names() if rule_info(n).uses != 'forgone_payoffs')})"
+        )
 
 
 def _check_count(name: str, value: Any, low: int) -> None:

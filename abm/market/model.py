@@ -1,30 +1,31 @@
-"""The agent-based market: generalists, specialists, closed firms and a regulator.
+"""The agent-based market: generalists, specialists, closed firms, customers and a regulator.
 
 One period (``MarketModel.step``), in this order:
 
 1. policy: the regulator puts (θ, p) in force (static, schedule or last period's adaptation);
-2. release: each generalist's learning rule picks an openness level ω on the grid, or abstains;
-3. matching: specialists choose a participating base model (fixed pairs, sampled better
-   response, or a learning rule);
-4. bargaining: the revenue share δ of each pair (fixed, or a Model I bargaining rule);
-5. fine-tuning: each matched specialist's α1 is its Model I best response; U_D follows;
-6. closed firms choose their compute level (learning rule) and the open frontier is measured
-   (the best open release, or exogenous);
-7. market clearing: closed firms price at f(y) − f(x) per customer-day and sell to their niche;
-8. payoffs: U_G (with penalties), U_D, closed-firm profits, and every action's forgone payoff;
-9. learning updates of every population;
-10. network update: derivatives per base, shares s, and Model III growth of α0;
-11. the adaptive regulator observes the open share (its change applies next period);
-12. data collection: every model-level observable; agent snapshots every ``agent_every``.
+2. actions: each generalist releases at an openness ω on the grid or abstains; each specialist
+   picks a base (or none) and an effort; each closed firm picks a compute level. Each choice
+   comes from the agent's learning rule (a share ``revision_rate`` of each population revises);
+3. the free open model: the best open release (ω ≥ the open bar), or an exogenous frontier,
+   is every customer's outside option;
+4. market clearing (:mod:`abm.market.clearing`): every niche clears its derivatives and closed
+   models under the scenario's demand rule (captive, limit pricing or logit);
+5. the revenue share δ of each derivative (fixed, or a bargaining institution applied to the
+   pair's realised surplus), and every agent's payoff;
+6. forgone payoffs, for populations with ``counterfactual`` information: the market re-cleared
+   with one agent's action changed (vectorised over agents and actions);
+7. learning updates; the adaptive regulator observes the open share (its change applies next
+   period); observables are collected, agent snapshots every ``agent_every`` periods.
 
-All randomness comes from ``model.rng`` (seeded by the integer ``rng``), split into one child
-generator per population with ``Generator.spawn``: same seed, same run, bit for bit.
+No payoff and no action comes from an analytical equilibrium of Models I–III: those are the
+yardstick (:mod:`abm.market.checks`). All randomness comes from ``model.rng`` (seeded by the
+integer ``rng``), split into one child generator per population with ``Generator.spawn``:
+same seed, same run, bit for bit.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import mesa
 import networkx as nx
@@ -32,13 +33,19 @@ import numpy as np
 import pandas as pd
 
 from abm.market.agents import ClosedFirm, Generalist, Regulator, Specialist
+from abm.market.clearing import Clearing
 from abm.market.config import MarketConfig
-from abm.market.network import build_network, write_graphml
+from abm.market.distributions import draw
+from abm.market.network import build_network, same_group, write_graphml
 from abm.market.observables import OBSERVABLES, compute_observables, reporter
-from abm.market.populations import ClosedFirms, Generalists, Specialists
+from abm.market.populations import (
+    REGIMES,
+    ClosedFirms,
+    Generalists,
+    Specialists,
+    bargained_share,
+)
 from abm.market.regulator import Policy
-from abm.theory.bargaining import bargain
-from abm.theory.openness_game import REGIMES, OpennessGame
 from abm.validation import ParameterError
 
 
@@ -46,13 +53,14 @@ class MarketModel(mesa.Model):
     """The market of Models I–III with learning agents.
 
     Args:
-        config: The market's configuration (defaults: one generalist, one specialist, Model I's
-            default numbers, fixed δ = 0.5, no regulation, no closed firms).
+        config: The market's configuration (defaults: one generalist, one specialist, captive
+            demand, Model I's default numbers, fixed δ = 0.5, no regulation, no closed firms).
         rng: Integer seed of every random draw.
 
     Attributes:
         generalists, specialists, closed_firms: The populations (numpy state).
         policy: The regulator's (θ, p).
+        clearing: This period's :class:`~abm.market.clearing.Clearing`.
         observables: This period's model-level observables.
         datacollector: Mesa DataCollector of every observable, one row per period (row 0 is the
             state before the first period).
@@ -67,20 +75,36 @@ class MarketModel(mesa.Model):
         self.seed = rng
         self.config = config if config is not None else MarketConfig()
         self.config.validate()
-        g_rng, s_rng, c_rng = self.rng.spawn(3)  # one child generator per population
         cfg = self.config
+        g_rng, s_rng, c_rng, d_rng = self.rng.spawn(4)  # one child generator per population
+        niches = int(cfg.demand.niches)
         self.generalists = Generalists(cfg.generalists, g_rng, cfg.frontier.open_bar)
-        self.specialists = Specialists(cfg.specialists, cfg.generalists.count, s_rng)
-        self.closed_firms = ClosedFirms(cfg.closed_firms, c_rng)
+        self.specialists = Specialists(cfg.specialists, cfg.generalists.count, niches, s_rng)
+        self.closed_firms = ClosedFirms(cfg.closed_firms, niches, c_rng)
+        customers = draw(cfg.demand.customers, d_rng, niches, "demand.customers", 0.0)
+        self.customers = customers
+        self.niche_size = customers * cfg.demand.days_per_period
         self.policy = Policy(cfg.regulator)
-        self.value = self.closed_firms.value
+        self.value_function = self.closed_firms.value_function
+        self.floor_value = float(self.value_function(cfg.frontier.floor_compute))
         self.open_compute = float(
             cfg.frontier.compute if cfg.frontier.mode == "exogenous" else cfg.frontier.floor_compute
         )
+        self.outside = float(self.value_function(self.open_compute))
         self.open_share = 0.0
         self.theta, self.penalty = self.policy.theta, self.policy.penalty
-        self._delta_key: tuple[Any, ...] | None = None
-        self._delta = np.full(self.specialists.count, float(cfg.delta))
+        self.clearing: Clearing | None = None
+        # who imitates whom: agents in the same niche (fixed at creation)
+        self._specialist_peers = (
+            same_group(self.specialists.niche, niches)
+            if self._uses_neighbours(cfg.specialists)
+            else None
+        )
+        self._closed_peers = (
+            same_group(self.closed_firms.niche, niches)
+            if self.closed_firms.learner is not None and self.closed_firms.learner.neighbours
+            else None
+        )
 
         Generalist.create_agents(
             self,
@@ -113,6 +137,13 @@ class MarketModel(mesa.Model):
         )
         self.datacollector.collect(self)
 
+    @staticmethod
+    def _uses_neighbours(config: object) -> bool:
+        from abm.learning import rule_info
+
+        rules = (config.learning.rule, config.effort_learning.rule)  # type: ignore[attr-defined]
+        return any(rule_info(rule).uses == "neighbours" for rule in rules)
+
     # --- the period -------------------------------------------------------------------------
 
     def step(self) -> None:
@@ -122,21 +153,17 @@ class MarketModel(mesa.Model):
         self.policy.set_policy(self.steps)  # 1. policy
         theta, penalty = self.policy.theta, self.policy.penalty
         self.theta, self.penalty = theta, penalty  # in force this period (reported)
-        g.release()  # 2. release
-        s.match(g, cfg.delta)  # 3. matching
-        delta = self._bargain()  # 4. bargaining
-        intercept, slope, effort_gap = s.fine_tune(g, delta)  # 5. fine-tuning (+ shares)
-        c.choose()  # 6. closed firms' compute, the open frontier
+        g.act()  # 2. actions
+        s.act(g)
+        c.act()
         self.open_share = float(np.count_nonzero(g.is_open)) / g.count
-        self.open_compute = self._frontier()
-        c.clear(self.open_compute)  # 7. market clearing
-        g.payoffs(intercept, slope, theta, penalty, effort_gap)  # 8. payoffs
-        g.learn()  # 9. learning updates
-        s.learn()
-        c.learn()
-        g.grow()  # 10. network update and growth
-        self.policy.adapt(self.open_share)  # 11. adaptive regulator
-        self.observables = compute_observables(self)  # 12. data collection
+        self.outside = self._outside_now()  # 3. the free open model
+        clearing = self._clear()  # 4. clearing
+        self.clearing = clearing
+        self._settle(clearing, theta, penalty)  # 5. δ and payoffs
+        self._learn(clearing, theta, penalty)  # 6.-7. forgone payoffs and learning
+        self.policy.adapt(self.open_share)
+        self.observables = compute_observables(self)
         self.datacollector.collect(self)
         if cfg.agent_every and self.steps % cfg.agent_every == 0:
             self._snapshots.append(self._agent_snapshot())
@@ -149,48 +176,165 @@ class MarketModel(mesa.Model):
             self.step()
         return self
 
-    def _bargain(self) -> np.ndarray:
-        """δ per specialist: the fixed share, or Model I's bargaining rule for each pair."""
-        cfg = self.config
-        s, g = self.specialists, self.generalists
-        if cfg.bargaining == "fixed" or s.count == 0:
-            return self._delta
-        key = (self.policy.theta, self.policy.penalty, s.base.tobytes(), g.alpha0.tobytes())
-        if key != self._delta_key:
-            base = s.base
-            game = OpennessGame(
-                alpha0=g.alpha0[base],
-                specialist_cost=s.cost,
-                openness_leverage=s.leverage,
-                licensing=g.licensing[base],
-                reputation=g.reputation[base],
-                operation=g.operation[base],
-                compliance=g.compliance[base],
-                production=g.production[base],
-                theta=self.policy.theta,
-                penalty=self.policy.penalty,
-            )
-            self._delta = bargain(game, cfg.bargaining, grid=201)
-            self._delta_key = key
-        return self._delta
+    def _outside_value(self, best_alpha0: np.ndarray) -> np.ndarray:
+        """Value per customer-day of the free open model given the best open α0 (−inf: none)."""
+        frontier = self.config.frontier
+        if frontier.mode == "exogenous":
+            return np.full(np.shape(best_alpha0), self.outside)
+        return np.maximum(self.floor_value, frontier.value_per_alpha * best_alpha0)
 
-    def _frontier(self) -> float:
-        """Compute of the open model closed firms price against this period.
-
-        Endogenous: the best α0 among releases with ω ≥ open bar, mapped to compute by
-        x = f⁻¹(α0·value_per_alpha) (for f = ln, x = exp(α0)), and never below the floor.
-        Exogenous: x, then x′ from ``catchup_period`` (0-based) on.
-        """
+    def _outside_now(self) -> float:
+        """The outside option this period (exogenous: x, then x′ from ``catchup_period`` on)."""
         frontier = self.config.frontier
         if frontier.mode == "exogenous":
             late = frontier.catchup_compute > 0 and self.steps - 1 >= frontier.catchup_period
-            return float(frontier.catchup_compute if late else frontier.compute)
+            self.open_compute = float(frontier.catchup_compute if late else frontier.compute)
+            return float(self.value_function(self.open_compute))
         g = self.generalists
-        if not g.is_open.any():
-            return float(frontier.floor_compute)
-        best = float(g.alpha0[g.is_open].max())
-        compute = float(self.value.compute_for_value(best * frontier.value_per_alpha))
-        return max(float(frontier.floor_compute), compute)
+        best = float(g.alpha0[g.is_open].max()) if g.is_open.any() else -np.inf
+        value = float(self._outside_value(np.asarray(best)))
+        self.open_compute = float(self.value_function.compute_for_value(value))
+        return value
+
+    def _derivative_value(self, alpha0: np.ndarray, effort: np.ndarray) -> np.ndarray:
+        return self.config.frontier.value_per_alpha * (alpha0 + effort)
+
+    def _clear(self) -> Clearing:
+        """Clear every niche: the matched derivatives, then the closed models."""
+        g, s, c = self.generalists, self.specialists, self.closed_firms
+        derivatives = np.flatnonzero(s.matched)
+        s.product = np.full(s.count, -1, dtype=np.intp)
+        s.product[derivatives] = np.arange(derivatives.size)
+        c.product = derivatives.size + np.arange(c.count, dtype=np.intp)
+        base = s.base[derivatives]
+        value = np.concatenate(
+            (self._derivative_value(g.alpha0[base], s.effort[derivatives]), c.value)
+        )
+        niche = np.concatenate((s.niche[derivatives], c.niche))
+        captive_outside = np.concatenate(
+            (np.zeros(derivatives.size, dtype=bool), np.ones(c.count, dtype=bool))
+        )
+        demand = self.config.demand
+        return Clearing(
+            demand.rule,
+            niche,
+            value,
+            captive_outside,
+            self.niche_size,
+            np.full(self.niche_size.shape, self.outside),
+            demand.precision,
+        )
+
+    def _settle(self, clearing: Clearing, theta: float, penalty: float) -> None:
+        """δ per derivative and every agent's realised payoff."""
+        cfg = self.config
+        g, s, c = self.generalists, self.specialists, self.closed_firms
+        matched = s.matched
+        safe_base = np.where(s.base < g.count, s.base, 0)
+        # product −1 (no derivative) reads the appended sentinel
+        s.revenue = np.append(clearing.revenue, 0.0)[s.product]
+        s.price = np.append(clearing.price, np.nan)[s.product]
+        s.effort_cost = np.where(matched, s.effort_cost_at(s.effort, g.released[safe_base]), 0.0)
+        s.delta = bargained_share(cfg.bargaining, s.revenue, s.effort_cost, cfg.delta)
+        s.alpha1 = np.where(matched, g.alpha0[safe_base] + s.effort, np.nan)
+        s.utility = np.where(matched, (1.0 - s.delta) * s.revenue - s.effort_cost, 0.0)
+        revenue = np.bincount(
+            s.base[matched], weights=(s.delta * s.revenue)[matched], minlength=g.count
+        )
+        g.settle(revenue, theta, penalty)
+        g.derivatives = np.bincount(s.base[matched], minlength=g.count)
+        total = g.derivatives.sum()
+        g.share = g.derivatives / total if total else np.zeros(g.count)
+        c.settle(clearing, cfg.demand.days_per_period)
+
+    # --- forgone payoffs and learning ----------------------------------------------------------
+
+    def _learn(self, clearing: Clearing, theta: float, penalty: float) -> None:
+        g, s, c = self.generalists, self.specialists, self.closed_firms
+        days = self.config.demand.days_per_period
+        g.forgone = (
+            self._generalist_forgone(clearing, theta, penalty)
+            if (g.learner.counterfactual)
+            else None
+        )
+        g.learner.learn(g.utility, g.forgone, self._generalist_peers())
+        if s.count:
+            assert s.effort_learner is not None
+            if s.base_learner is not None:
+                s.base_forgone = (
+                    self._base_forgone(clearing) if s.base_learner.counterfactual else None
+                )
+                s.base_learner.learn(s.utility, s.base_forgone, self._specialist_peers)
+            s.effort_forgone = (
+                self._effort_forgone(clearing) if s.effort_learner.counterfactual else None
+            )
+            s.effort_learner.learn(s.utility, s.effort_forgone, self._specialist_peers)
+        if c.learner is not None:
+            c.forgone = c.counterfactual(clearing, days) if c.learner.counterfactual else None
+            c.learner.learn(c.profit, c.forgone, self._closed_peers)
+
+    def _generalist_peers(self) -> object:
+        """Generalists whose derivatives share a niche this period (imitation only)."""
+        g, s = self.generalists, self.specialists
+        if not g.learner.neighbours:
+            return None
+        matched = s.matched
+        return same_group(s.niche[matched], self.config.demand.niches, s.base[matched], g.count)
+
+    def _generalist_forgone(self, clearing: Clearing, theta: float, penalty: float) -> np.ndarray:
+        """Payoff of every release level (and abstention) with everyone else's actions fixed.
+
+        Fine-tuning revenue: every specialist that chose this base this period builds on it
+        whenever it is released (so an abstainer sees what returning would pay); a release's
+        open status can change the free open model and with it the derivatives' revenue.
+        """
+        g, s = self.generalists, self.specialists
+        grid = g.grid
+        forgone = np.zeros((g.count, g.n_actions))
+        forgone[:, : grid.size] = g.own_terms(
+            np.broadcast_to(grid, (g.count, grid.size)), theta, penalty
+        )
+        chose = np.flatnonzero(s.base < g.count)
+        if chose.size:
+            base = s.base[chose]
+            if_open, if_closed = g.outside_if(self._outside_value)
+            niche, value = s.niche[chose], self._derivative_value(g.alpha0[base], s.effort[chose])
+            product = s.product[chose]
+            revenue_open = clearing.deviation_revenue(niche, value, product, if_open[base])
+            revenue_closed = clearing.deviation_revenue(niche, value, product, if_closed[base])
+            revenue = np.where(
+                g.grid_opens[None, :], revenue_open[:, None], revenue_closed[:, None]
+            )
+            cost = s.effort_cost_at(
+                np.broadcast_to(s.effort[chose, None], revenue.shape), grid[None, :]
+            )
+            delta = bargained_share(self.config.bargaining, revenue, cost, self.config.delta)
+            share = np.zeros((g.count, grid.size))
+            np.add.at(share, base, delta * revenue)
+            forgone[:, : grid.size] += share
+        return forgone
+
+    def _base_forgone(self, clearing: Clearing) -> np.ndarray:
+        """U_D of building on each generalist (or none), own effort and everyone else fixed."""
+        g, s = self.generalists, self.specialists
+        value = self._derivative_value(g.alpha0[None, :], s.effort[:, None])
+        revenue = clearing.deviation_revenue(s.niche[:, None], value, s.product[:, None])
+        cost = s.effort_cost_at(s.effort[:, None], g.released[None, :])
+        delta = bargained_share(self.config.bargaining, revenue, cost, self.config.delta)
+        payoff = np.where(g.participates[None, :], (1.0 - delta) * revenue - cost, 0.0)
+        return np.concatenate((payoff, np.zeros((s.count, 1))), axis=1)
+
+    def _effort_forgone(self, clearing: Clearing) -> np.ndarray:
+        """U_D of each effort level on the chosen base (0 everywhere when unmatched)."""
+        g, s = self.generalists, self.specialists
+        safe = np.where(s.base < g.count, s.base, 0)
+        grid = s.effort_grid[None, :]
+        value = self._derivative_value(g.alpha0[safe, None], grid)
+        revenue = clearing.deviation_revenue(s.niche[:, None], value, s.product[:, None])
+        cost = s.effort_cost_at(grid, g.released[safe, None])
+        delta = bargained_share(self.config.bargaining, revenue, cost, self.config.delta)
+        payoff = (1.0 - delta) * revenue - cost
+        return np.where(s.matched[:, None], payoff, 0.0)
 
     # --- outputs ------------------------------------------------------------------------------
 
@@ -263,7 +407,7 @@ class MarketModel(mesa.Model):
         """Write the current supply-chain network as GraphML."""
         return write_graphml(self.network, path)
 
-    def release(self) -> None:
+    def close(self) -> None:
         """Let this model be garbage-collected once the caller drops it.
 
         Mesa 3.3.1 keeps every model alive as a key of the class-level counter ``Agent._ids``,

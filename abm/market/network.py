@@ -11,8 +11,10 @@ from pathlib import Path
 import networkx as nx
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
+from scipy import sparse
 
-from abm.theory.openness_game import REGIMES
+from abm.learning import Neighbourhood
+from abm.market.populations import REGIMES
 
 
 def derivative_counts(base: ArrayLike, matched: ArrayLike, n_generalists: int) -> NDArray[np.intp]:
@@ -33,6 +35,31 @@ def herfindahl(counts: ArrayLike) -> float:
     """Herfindahl–Hirschman index Σ sᵢ² of derivatives per base model (0 with none)."""
     shares = application_shares(counts)
     return float(np.sum(shares**2))
+
+
+def same_group(
+    group: ArrayLike,
+    n_groups: int,
+    members: ArrayLike | None = None,
+    n_members: int | None = None,
+) -> Neighbourhood:
+    """Who each agent observes: the other agents in any of its groups (niches).
+
+    Without ``members`` agent i belongs to ``group[i]``; with it, each pair
+    (``members[k]``, ``group[k]``) puts agent ``members[k]`` in that group (a generalist is in
+    every niche one of its derivatives sells in).
+    """
+    group = np.asarray(group, dtype=np.intp)
+    if members is None:
+        members, n_members = np.arange(group.size), group.size
+    members = np.asarray(members, dtype=np.intp)
+    incidence = sparse.csr_matrix(
+        (np.ones(group.size), (members, group)), shape=(int(n_members or 0), n_groups)
+    )
+    adjacency = (incidence @ incidence.T).tocsr()
+    adjacency.setdiag(0)
+    adjacency.eliminate_zeros()
+    return Neighbourhood.from_sparse(adjacency)
 
 
 def build_network(model: object) -> nx.DiGraph:

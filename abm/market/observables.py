@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from abm.market.network import herfindahl
-from abm.theory.openness_game import ABSTAIN, COMPLY, FREE, PAY
+from abm.market.populations import ABSTAIN, COMPLY, FREE, PAY
 
 OBSERVABLES: dict[str, str] = {
     "theta": "regulator's threshold θ in force",
@@ -31,12 +31,17 @@ OBSERVABLES: dict[str, str] = {
     "utility_generalists": "total generalist payoff",
     "utility_specialists": "total specialist payoff",
     "closed_profit": "total closed-firm profit (revenue − amortised compute)",
-    "welfare": "generalists + specialists + closed firms (penalties are lost)",
+    "consumer_surplus": "customers' surplus summed over niches (logit: expected best value)",
+    "welfare": "generalists + specialists + closed firms + customers (penalties are lost)",
     "mean_alpha0": "mean base-model performance α0",
     "mean_alpha1": "mean fine-tuned performance α1 over matched specialists",
+    "mean_effort": "mean fine-tuning effort α1 − α0 over matched specialists",
+    "mean_price": "mean price per customer-day of the derivatives sold",
     "matched_specialists": "number of specialists fine-tuning a model",
     "hhi": "Herfindahl index of derivatives per base model",
-    "open_frontier": "compute x of the best open model closed firms price against",
+    "niche_hhi": "mean over niches of the Herfindahl index of revenue shares",
+    "open_frontier": "compute x of the free open model (every customer's outside option)",
+    "open_value": "value per customer-day of the free open model",
     "closed_mean_compute": "mean compute of closed models",
     "closed_mean_price": "mean price per customer-day of closed models",
     "closed_revenue": "total closed-firm revenue this period",
@@ -46,6 +51,20 @@ OBSERVABLES: dict[str, str] = {
 
 def _mean(values: np.ndarray) -> float:
     return float(values.mean()) if values.size else float("nan")
+
+
+def _niche_hhi(clearing: Any) -> float:
+    """Mean over niches with revenue of Σ (revenue share)²."""
+    if clearing is None or clearing.revenue.size == 0:
+        return float("nan")
+    n = clearing.n_niches
+    total = np.bincount(clearing.niche, weights=clearing.revenue, minlength=n)
+    selling = total > 0
+    if not selling.any():
+        return float("nan")
+    shares = clearing.revenue / np.where(total > 0, total, 1.0)[clearing.niche]
+    hhi = np.bincount(clearing.niche, weights=shares**2, minlength=n)
+    return float(hhi[selling].mean())
 
 
 def compute_observables(model: Any) -> dict[str, float]:
@@ -60,9 +79,11 @@ def compute_observables(model: Any) -> dict[str, float]:
     utility_g = float(g.utility.sum())
     utility_s = float(s.utility.sum())
     profit_c = float(c.profit.sum())
+    clearing = model.clearing
+    surplus = float(clearing.consumer_surplus.sum()) if clearing is not None else 0.0
     return {
-        "theta": float(model.theta),
-        "penalty": float(model.penalty),
+        "theta": float(np.mean(model.theta)),
+        "penalty": float(np.mean(model.penalty)),
         "participation": float(g.participates.mean()),
         "mean_openness": _mean(released),
         "openness_q25": float(quartiles[0]),
@@ -77,12 +98,17 @@ def compute_observables(model: Any) -> dict[str, float]:
         "utility_generalists": utility_g,
         "utility_specialists": utility_s,
         "closed_profit": profit_c,
-        "welfare": utility_g + utility_s + profit_c,
+        "consumer_surplus": surplus,
+        "welfare": utility_g + utility_s + profit_c + surplus,
         "mean_alpha0": float(g.alpha0.mean()),
         "mean_alpha1": _mean(s.alpha1[s.matched]),
+        "mean_effort": _mean(s.effort[s.matched]),
+        "mean_price": _mean(s.price[s.matched]),
         "matched_specialists": float(s.matched.sum()),
         "hhi": herfindahl(g.derivatives),
+        "niche_hhi": _niche_hhi(clearing),
         "open_frontier": float(model.open_compute),
+        "open_value": float(model.outside),
         "closed_mean_compute": _mean(c.compute),
         "closed_mean_price": _mean(c.price),
         "closed_revenue": float(c.revenue.sum()),

@@ -13,7 +13,7 @@ and results broadcast.
 from __future__ import annotations
 
 from dataclasses import dataclass, fields, replace
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -146,6 +146,32 @@ def generalist_utility(game: OpennessGame, openness: ArrayLike, delta: ArrayLike
     return constant + slope * openness - curvature * openness**2
 
 
+def utilities_at(
+    game: OpennessGame, openness: ArrayLike, alpha1: ArrayLike, delta: ArrayLike
+) -> tuple[FloatArray, FloatArray]:
+    """Model I's (U_G, U_D) at any actions (ω, α1), penalty included, both players in.
+
+    U_D = (1−δ)·α1 − c_D·(α1 − α0)²/(1 + λω);
+    U_G = δ·α1 + β·α0·(1−ω) + ε·ω − o·(1−ω) − k·ω² − c0·α0² − p·[ω < θ].
+    """
+    openness = np.asarray(openness, float)
+    alpha1 = np.asarray(alpha1, float)
+    delta = _delta(delta)
+    u_d = (1.0 - delta) * alpha1 - game.specialist_cost * (alpha1 - game.alpha0) ** 2 / (
+        1.0 + game.openness_leverage * openness
+    )
+    u_g = (
+        delta * alpha1
+        + game.licensing * game.alpha0 * (1.0 - openness)
+        + game.reputation * openness
+        - game.operation * (1.0 - openness)
+        - game.compliance * openness**2
+        - game.production * game.alpha0**2
+        - game.penalty * (openness < game.theta)
+    )
+    return u_g, u_d
+
+
 def interior_openness(game: OpennessGame, delta: ArrayLike) -> FloatArray:
     """Unconstrained peak ω_int = [δ(1−δ)λ/(2c_D) + ε + o − βα0] / (2k)."""
     _, slope, curvature = generalist_coefficients(game, delta)
@@ -237,3 +263,86 @@ def stage_two(game: OpennessGame, delta: ArrayLike) -> StageTwo:
         indifference_penalty=np.broadcast_to(indifference_penalty(game, delta), shape),
         penalty_paid=np.where(regime == PAY, penalty, 0.0),
     )
+
+
+class Benchmark(NamedTuple):
+    """A leader's choice in a benchmark equilibrium: regime code and openness (NaN: abstain)."""
+
+    regime: NDArray[np.int8]
+    openness: FloatArray
+
+
+def spe_benchmark(game: OpennessGame, delta: ArrayLike, followers: ArrayLike = 1) -> Benchmark:
+    """Subgame-perfect choice of a leader with ``followers`` specialists on its base.
+
+    The leader anticipates each follower's best response, so its pre-penalty payoff is
+    Ū_G(ω) with the fine-tuning terms counted ``followers`` times: the peak moves to
+    ω_int(n) = [n·δ(1−δ)λ/(2c_D) + ε + o − βα0]/(2k). With one follower this is
+    :func:`stage_two`.
+    """
+    n = np.asarray(followers, float)
+    delta = _delta(delta)
+    constant, slope, curvature = generalist_coefficients(game, delta)
+    fine_tuning = delta * (1.0 - delta) / (2.0 * game.specialist_cost)
+    constant = constant + (n - 1.0) * (delta * game.alpha0 + fine_tuning)
+    slope = slope + (n - 1.0) * fine_tuning * game.openness_leverage
+    return _leader_choice(game, constant, slope, curvature, np.zeros_like(constant))
+
+
+def myopic_benchmark(game: OpennessGame, delta: ArrayLike) -> Benchmark:
+    """Myopic-Nash choice: the leader takes the follower's α1 as given.
+
+    Holding α1 fixed, the fine-tuning revenue δ·α1 does not depend on ω, so the leader's
+    choice maximises its own terms: ω^N = clip((ε + o − βα0)/(2k), 0, 1); with regulation it
+    compares complying at θ with paying at ω^N on those terms, and participates if its payoff
+    with the follower at its best response to the chosen ω is ≥ 0.
+    """
+    delta = _delta(delta)
+    constant, _, curvature = generalist_coefficients(game, delta)
+    own_constant = game.licensing * game.alpha0 - game.operation - game.production * game.alpha0**2
+    own_slope = game.reputation + game.operation - game.licensing * game.alpha0
+    fine_tuning = constant - own_constant  # δ·α0 + δ(1−δ)/(2c_D): δ·α1 at ω = 0
+    slope_gain = (
+        delta * (1.0 - delta) / (2.0 * game.specialist_cost) * game.openness_leverage
+    )  # δ·α1 grows by this per unit of ω (the follower's response)
+    return _leader_choice(
+        game, own_constant, own_slope, curvature, fine_tuning, follower_slope=slope_gain
+    )
+
+
+def _leader_choice(
+    game: OpennessGame,
+    constant: FloatArray,
+    slope: FloatArray,
+    curvature: FloatArray,
+    fixed_revenue: FloatArray,
+    follower_slope: ArrayLike = 0.0,
+) -> Benchmark:
+    """Free, comply, pay or abstain for a concave payoff constant + slope·ω − curvature·ω².
+
+    ``fixed_revenue + follower_slope·ω`` is added only to the participation test (it is the
+    revenue the leader holds fixed when it compares release levels).
+    """
+
+    def value(openness: ArrayLike) -> FloatArray:
+        return constant + slope * openness - curvature * np.asarray(openness) ** 2
+
+    shape = np.broadcast_shapes(np.shape(constant), np.shape(slope), game.shape)
+    free = np.broadcast_to(np.clip(slope / (2.0 * curvature), 0.0, 1.0), shape)
+    theta = np.broadcast_to(game.theta, shape)
+    penalty = np.broadcast_to(game.penalty, shape)
+    binds = (theta > free) & (penalty > 0.0)
+    pay_value = value(free) - penalty
+    complies = binds & (value(theta) >= pay_value - _TIE_TOLERANCE * (1.0 + np.abs(pay_value)))
+    openness = np.where(complies, theta, free)
+    total = (
+        np.where(complies, value(theta), np.where(binds, pay_value, value(free)))
+        + fixed_revenue
+        + np.asarray(follower_slope) * openness
+    )
+    regime = np.full(shape, FREE, dtype=np.int8)
+    regime[binds] = PAY
+    regime[complies] = COMPLY
+    abstains = total < 0.0
+    regime[abstains] = ABSTAIN
+    return Benchmark(regime, np.where(abstains, np.nan, openness))

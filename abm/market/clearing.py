@@ -1,0 +1,218 @@
+"""Market clearing per niche: who sells, at what price, and what each product earns.
+
+Pure, vectorised numpy: no agents, no learning and no analytical equilibrium of Models I–III.
+A :class:`Clearing` takes this period's products (the niche each sells in and its value per
+customer-day), the market size of each niche (customers × days) and the value of the free
+open model (every customer's outside option), and clears every niche at once under one of
+three demand rules:
+
+``captive``
+    Each product has its own customers. A derivative's customers have no alternative and pay
+    its whole value (Model I: revenue = size · value); a closed model's customers can use the
+    free open model instead, so it earns size · max(0, value − outside) (Model II's base case).
+``limit_pricing``
+    Identical customers (Model II): the best product in a niche, the free open model counting as
+    a product at price 0, sells to every customer at its value minus the best alternative; all
+    others sell nothing. Tied leaders price at zero.
+``logit``
+    Heterogeneous customers with multinomial-logit demand of precision 1/σ over the niche's
+    products and the outside option. Every product is a single-product firm with zero marginal
+    cost; prices are the Bertrand–Nash fixed point p_i = σ/(1 − s_i), solved by iterating each
+    firm's best response p_i = σ(1 + W(e^{z_i})), z_i = v_i/σ − 1 − ln D_{−i}, with W the
+    Lambert function (``scipy.special.wrightomega`` gives W(e^z) without overflow).
+
+Deviations (the forgone payoffs of the learning rules) come from the same clearing: one product
+changes its value (or enters, or sees a different outside option), its rivals keep the prices
+they set this period, and it re-prices to its best response. For the realised action this
+reproduces the realised revenue exactly, because the realised prices are mutual best
+responses. See ``docs/model.md`` ("Market clearing").
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+import numpy as np
+from numpy.typing import NDArray
+from scipy.special import wrightomega
+
+FloatArray = NDArray[np.float64]
+IntArray = NDArray[np.intp]
+
+DEMAND_RULES: Final = ("captive", "limit_pricing", "logit")
+_ITERATIONS: Final = 500
+_TOLERANCE: Final = 1e-13
+
+
+def _group_logsumexp(group: IntArray, values: FloatArray, n_groups: int) -> FloatArray:
+    """Log Σ exp(values) within each group (−inf for an empty group)."""
+    top = np.full(n_groups, -np.inf)
+    np.maximum.at(top, group, values)
+    safe = np.where(np.isfinite(top), top, 0.0)
+    total = np.bincount(group, weights=np.exp(values - safe[group]), minlength=n_groups)
+    with np.errstate(divide="ignore"):
+        return safe + np.log(total)
+
+
+def _logsumexp_of_others(group: IntArray, values: FloatArray, n_groups: int) -> FloatArray:
+    """For each element, log Σ exp over the other elements of its group (−inf if alone).
+
+    Subtracting an element from its group's total loses precision only when the element
+    dominates the group (share above one half); at most one element per group can, and for it
+    the sum is recomputed without it.
+    """
+    total = _group_logsumexp(group, values, n_groups)
+    own = np.exp(values - total[group]) if values.size else values
+    with np.errstate(divide="ignore", invalid="ignore"):
+        others = total[group] + np.log1p(-np.minimum(own, 1.0))
+    dominant = own > 0.5
+    if dominant.any():
+        rest = _group_logsumexp(group, np.where(dominant, -np.inf, values), n_groups)
+        others = np.where(dominant, rest[group], others)
+    return others
+
+
+class Clearing:
+    """One period's clearing of every niche, and the revenue of one-product deviations.
+
+    Args:
+        rule: One of :data:`DEMAND_RULES`.
+        niche: Niche of each product, shape ``(P,)``.
+        value: Value per customer-day of each product, shape ``(P,)``.
+        captive_outside: Whether each product's customers have the free open model as an
+            alternative under ``captive`` demand (closed models: yes; derivatives: no), shape
+            ``(P,)``; ignored by the other rules.
+        size: Customers × days of each niche, shape ``(N,)``.
+        outside: Value per customer-day of the free open model in each niche, shape ``(N,)``.
+        precision: Logit precision 1/σ > 0 (``logit`` only).
+
+    Attributes:
+        price, share, revenue: Per product (share of the niche's customers).
+        consumer_surplus: Per niche, in value units (logit: σ·ln Σ e^{u}, the expected value of
+            the best option including the outside one; limit pricing: what customers keep,
+            size × the best alternative; captive: 0, derivatives' customers pay their value).
+    """
+
+    def __init__(
+        self,
+        rule: str,
+        niche: IntArray,
+        value: FloatArray,
+        captive_outside: NDArray[np.bool_],
+        size: FloatArray,
+        outside: FloatArray,
+        precision: float = 1.0,
+    ) -> None:
+        self.rule = rule
+        self.niche = np.asarray(niche, dtype=np.intp)
+        self.value = np.asarray(value, dtype=float)
+        self.captive_outside = np.asarray(captive_outside, dtype=bool)
+        self.size = np.asarray(size, dtype=float)
+        self.outside = np.asarray(outside, dtype=float)
+        self.n_niches = self.size.shape[0]
+        self.scale = 1.0 / float(precision)
+        getattr(self, f"_clear_{rule}")()
+
+    # --- realised clearing -------------------------------------------------------------------
+
+    def _clear_captive(self) -> None:
+        outside = np.where(self.captive_outside, self.outside[self.niche], 0.0)
+        self.price = np.maximum(self.value - outside, 0.0)
+        self.share = np.ones_like(self.value)
+        self.revenue = self.size[self.niche] * self.price
+        self.consumer_surplus = np.zeros(self.n_niches)
+
+    def _clear_limit_pricing(self) -> None:
+        niche, value, n = self.niche, self.value, self.n_niches
+        order = np.lexsort((-value, niche))  # by niche, best first
+        ordered = niche[order]
+        first = np.ones(value.size, dtype=bool)
+        first[1:] = ordered[1:] != ordered[:-1]
+        best = np.full(n, -np.inf)
+        second = np.full(n, -np.inf)
+        best[ordered[first]] = value[order][first]
+        np.maximum.at(second, ordered[~first], value[order][~first])
+        self.niche_best = best
+        # the best rival of each product: the niche's best unless the product is that best
+        # (a tied leader's rival is the other leader, since ``second`` then equals ``best``)
+        self.rival_best = np.where(value >= best[niche], second[niche], best[niche])
+        alternative = np.maximum(self.rival_best, self.outside[niche])
+        self.price = np.maximum(value - alternative, 0.0)
+        self.share = (self.price > 0.0).astype(float)
+        self.revenue = self.size[niche] * self.price
+        # customers keep the best alternative to the leader (the outside option if it leads)
+        self.consumer_surplus = self.size * np.maximum(second, self.outside)
+
+    def _clear_logit(self) -> None:
+        niche, value, n, scale = self.niche, self.value, self.n_niches, self.scale
+        outside_utility = self.outside / scale
+        price = np.full(value.shape, scale)
+        for _ in range(_ITERATIONS):
+            utility = (value - price) / scale
+            rivals = _logsumexp_of_others(niche, utility, n)
+            log_d = np.logaddexp(rivals, outside_utility[niche])
+            new_price = scale * (1.0 + wrightomega(value / scale - 1.0 - log_d).real)
+            done = np.max(np.abs(new_price - price), initial=0.0) <= _TOLERANCE * (
+                1.0 + np.max(np.abs(new_price), initial=0.0)
+            )
+            price = new_price
+            if done:
+                break
+        utility = (value - price) / scale
+        self.rival_log = _logsumexp_of_others(niche, utility, n)
+        self.niche_log = _group_logsumexp(niche, utility, n)
+        log_d = np.logaddexp(self.rival_log, outside_utility[niche])
+        markup = wrightomega(value / scale - 1.0 - log_d).real  # = E/D = s/(1 − s)
+        self.price = price
+        self.share = markup / (1.0 + markup)
+        self.revenue = self.size[niche] * scale * markup
+        everything = np.logaddexp(self.niche_log, outside_utility)
+        self.consumer_surplus = self.size * scale * everything
+
+    # --- deviations --------------------------------------------------------------------------
+
+    def deviation_revenue(
+        self,
+        niche: IntArray,
+        value: FloatArray,
+        product: IntArray,
+        outside: FloatArray | None = None,
+        captive_outside: NDArray[np.bool_] | bool = False,
+    ) -> FloatArray:
+        """Revenue of one product placed in ``niche`` at ``value``, all else as cleared.
+
+        Args:
+            niche: Niche of the deviating product (broadcastable with ``value``).
+            value: Its value per customer-day.
+            product: Index of the product it replaces (its own current product), or −1 when it
+                enters a niche it does not sell in now.
+            outside: Value of the outside option it faces (default: the niche's).
+            captive_outside: Under ``captive``, whether its customers have the outside option.
+
+        Returns:
+            Revenue per period, broadcast shape of the inputs.
+        """
+        niche = np.asarray(niche, dtype=np.intp)
+        product = np.asarray(product, dtype=np.intp)
+        value = np.asarray(value, dtype=float)
+        outside = self.outside[niche] if outside is None else np.asarray(outside, dtype=float)
+        size = self.size[niche]
+        if self.rule == "captive":
+            return size * np.maximum(value - np.where(captive_outside, outside, 0.0), 0.0)
+        entering = product < 0
+        safe = np.where(entering, 0, product)
+        if self.rule == "limit_pricing":
+            rival = (
+                self.niche_best[niche]
+                if self.value.size == 0
+                else np.where(entering, self.niche_best[niche], self.rival_best[safe])
+            )
+            return size * np.maximum(value - np.maximum(rival, outside), 0.0)
+        scale = self.scale
+        rivals = (
+            self.niche_log[niche]
+            if self.value.size == 0
+            else np.where(entering, self.niche_log[niche], self.rival_log[safe])
+        )
+        log_d = np.logaddexp(rivals, outside / scale)
+        return size * scale * wrightomega(value / scale - 1.0 - log_d).real
