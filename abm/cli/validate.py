@@ -9,15 +9,14 @@ from typing import Any
 
 HELP = "validate the agent-based market against the analytical models (table, pass/fail)"
 DESCRIPTION = (
-    "Runs the spec's validation list on the agent-based market: one generalist and one "
-    "specialist per learning rule (learned ω within 0.02 of Model I's, regime matching, for "
-    ">= 95% of seeds); many heterogeneous pairs (MAE of ω <= 0.02); the learned regime over a "
-    "(θ, p) grid against Model I's region map; the closed firm's revenue against Model II's "
-    "formula (1e-9) and its upgrade decision against the sign of the net gain; and the "
-    "inverted U of the propensity to open against measured shares (Model III). Rules that are "
-    "not meant to converge are run and reported with their gap (status 'gap'). Exit code 0 "
-    "when every judged check passes, 1 otherwise. --quick runs the fast subset the test suite "
-    "also runs."
+    "Runs the spec's checks V0–V6 on the agent-based market: V0 payoffs and revenue reduce to "
+    "Models I and II exactly; V1 leaders with counterfactual information reach the myopic-Nash "
+    "release ω^N; V2 a leader learning from experience over a fast follower reaches the SPE "
+    "release ω⁰ (other rules' gaps reported); V3 many heterogeneous pairs; V4 the learned regime "
+    "over a (θ, p) grid against both benchmarks' region maps; V5 the closed firm's upgrade "
+    "against the sign of Model II's gain before and after the open catch-up; V6 the inverted U "
+    "of Model III from the firm-size mechanism (not built yet: fails). Exit code 0 when every "
+    "judged check passes, 1 otherwise. --quick runs the fast subset the tests also run."
 )
 
 
@@ -72,7 +71,7 @@ def format_table(rows: list[dict[str, Any]]) -> str:
 
 def run(args: argparse.Namespace) -> int:
     """Run the suite, print the table (or JSON); exit 1 if a judged check failed."""
-    from abm.market.validation import run_suite, suite
+    from abm.market.checks import run_suite, suite
     from abm.validation import ParameterError
 
     if args.only:

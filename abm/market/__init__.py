@@ -11,18 +11,20 @@ Build a market in a few lines::
 Modules:
     config: the typed configuration tree and its validation.
     distributions: per-agent parameter distributions.
-    populations: per-type numpy state and the vectorised stages of a period.
+    clearing: per-niche market clearing (captive, limit pricing, logit) and deviations.
+    populations: per-type numpy state: actions, payoffs, learning.
     agents: thin Mesa agents reading the populations.
     regulator: the policy (static, schedule, adaptive).
     network: the supply-chain graph, HHI, shares, GraphML.
     observables: the model-level series.
     model: ``MarketModel``.
-    validation: the checks against the analytical models.
+    checks: the checks V0–V6 against the analytical models.
 """
 
 from abm.market.agents import ClosedFirm, Generalist, Regulator, Specialist
 from abm.market.config import (
     ClosedFirmConfig,
+    DemandConfig,
     FrontierConfig,
     GeneralistConfig,
     LearningConfig,
@@ -38,6 +40,7 @@ __all__ = [
     "OBSERVABLES",
     "ClosedFirm",
     "ClosedFirmConfig",
+    "DemandConfig",
     "Distribution",
     "FrontierConfig",
     "Generalist",

@@ -55,14 +55,15 @@ COUNTERFACTUAL = LearningConfig("best_response", {"inertia": 0.5}, "counterfactu
 #: The follower of the SPE checks: counterfactual best response to the last period, every
 #: period (a fast follower).
 FAST_FOLLOWER = LearningConfig("best_response", {"inertia": 0.0}, "counterfactual")
-#: V2's documented leader: ε-greedy Q-learning from experience with optimistic initial values,
-#: revising one period in twenty, so that each release it tries is held long enough for the
-#: follower to respond before its value is judged.
+#: V2's documented leader: ε-greedy Q-learning from experience with optimistic initial values
+#: (every release is tried), learning rate 1 (an action's value is its latest payoff), revising
+#: one period in twenty, so that a release it tries is held until the follower has responded
+#: and its value is judged on the follower's response, not on the lag.
 EXPERIENCED_LEADERS: dict[str, LearningConfig] = {
     "q_learning": LearningConfig(
         "q_learning",
         {
-            "learning_rate": 0.5,
+            "learning_rate": 1.0,
             "epsilon": 0.05,
             "epsilon_decay": 1.0,
             "epsilon_min": 0.05,
@@ -148,7 +149,14 @@ def _set_policy(model: MarketModel, theta: Any, penalty: Any) -> None:
 
 
 def _game(model: MarketModel) -> OpennessGame:
+    """The Model I game of each pair, with θ where the agents can meet it on their ω grid.
+
+    Complying on a grid means releasing at the lowest grid level ≥ θ, so the benchmark's
+    compliance is priced there; its ω is then within one grid step (0.02) of θ.
+    """
     g, s = model.generalists, model.specialists
+    step = g.grid[1] - g.grid[0]
+    theta = np.ceil(np.asarray(model.policy.theta, float) / step - 1e-9) * step
     return OpennessGame(
         alpha0=g.alpha0,
         specialist_cost=s.cost,
@@ -158,7 +166,7 @@ def _game(model: MarketModel) -> OpennessGame:
         operation=g.operation,
         compliance=g.compliance,
         production=g.production,
-        theta=np.broadcast_to(model.policy.theta, g.alpha0.shape),
+        theta=np.broadcast_to(np.minimum(theta, 1.0), g.alpha0.shape),
         penalty=np.broadcast_to(model.policy.penalty, g.alpha0.shape),
     )
 

@@ -305,9 +305,7 @@ class MarketModel(mesa.Model):
             revenue = np.where(
                 g.grid_opens[None, :], revenue_open[:, None], revenue_closed[:, None]
             )
-            cost = s.effort_cost_at(
-                np.broadcast_to(s.effort[chose, None], revenue.shape), grid[None, :]
-            )
+            cost = s.effort_cost_at(s.effort[chose, None], grid[None, :], rows=chose)
             delta = bargained_share(self.config.bargaining, revenue, cost, self.config.delta)
             share = np.zeros((g.count, grid.size))
             np.add.at(share, base, delta * revenue)

@@ -303,11 +303,14 @@ class Specialists:
         safe = np.where(has_base, self.base, 0)
         self.matched = has_base & generalists.participates[safe]
 
-    def effort_cost_at(self, effort: FloatArray, openness: FloatArray) -> FloatArray:
-        """c_D·e²/(1 + λ·ω): openness of the base lowers the cost of fine-tuning it."""
-        column = np.ndim(effort) == 2 or np.ndim(openness) == 2
-        cost = self.cost[:, None] if column else self.cost
-        leverage = self.leverage[:, None] if column else self.leverage
+    def effort_cost_at(
+        self, effort: FloatArray, openness: FloatArray, rows: IntArray | None = None
+    ) -> FloatArray:
+        """c_D·e²/(1 + λ·ω) of the specialists ``rows`` (default all): openness cuts the cost."""
+        cost = self.cost if rows is None else self.cost[rows]
+        leverage = self.leverage if rows is None else self.leverage[rows]
+        if np.ndim(effort) == 2 or np.ndim(openness) == 2:
+            cost, leverage = cost[:, None], leverage[:, None]
         return cost * effort**2 / (1.0 + leverage * openness)
 
 
