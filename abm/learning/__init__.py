@@ -1,12 +1,15 @@
 """Learning rules for the agent-based market: pure, population-vectorised numpy.
 
-Every rule implements :class:`~abm.learning.base.LearningRule` (``act`` / ``probabilities`` /
+Every rule implements :class:`~abm.learning.interface.LearningRule` (``act`` / ``probabilities`` /
 ``observe`` / ``update``) for ``n_agents`` agents choosing among ``n_actions`` actions, and is
 registered by name with its metadata (see :func:`rule_names`, :func:`rule_info`,
 :func:`make_rule`).
 
 Modules:
-    base: the interface, parameter metadata, registry and choice helpers.
+    interface: the LearningRule interface, Observation and ParameterSpec.
+    registry: registration and look-up of rules by name and metadata; parameter resolution.
+    choice: shared choice helpers (softmax, sampling, argmax with ties, one-hot).
+    neighbourhood: the Neighbourhood adapter (whom each agent observes).
     best_response: myopic best response with inertia; fictitious play.
     logit: logit response / smooth fictitious play.
     q_learning: tabular ε-greedy Q-learning.
@@ -16,21 +19,14 @@ Modules:
     games: canonical games, repeated-play harness, logit QRE, convergence detector.
 """
 
-from abm.learning.base import (
-    LearningRule,
-    Neighbourhood,
-    ParameterSpec,
-    RuleInfo,
-    make_rule,
-    register_rule,
-    rule_info,
-    rule_names,
-)
 from abm.learning.best_response import BestResponse, FictitiousPlay
 from abm.learning.ewa import ExperienceWeightedAttraction, RothErev, WeightedFictitiousPlay
 from abm.learning.imitation import Imitation
+from abm.learning.interface import LearningRule, ParameterSpec
 from abm.learning.logit import LogitResponse
+from abm.learning.neighbourhood import Neighbourhood
 from abm.learning.q_learning import QLearning
+from abm.learning.registry import RuleInfo, make_rule, register_rule, rule_info, rule_names
 from abm.learning.replicator import ReplicatorLearner
 
 __all__ = [

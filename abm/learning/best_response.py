@@ -7,17 +7,9 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from abm.learning.base import (
-    TIE_BREAKS,
-    LearningRule,
-    Observation,
-    ParameterSpec,
-    argmax_distribution,
-    argmax_ties,
-    column,
-    one_hot,
-    register_rule,
-)
+from abm.learning.choice import TIE_BREAKS, argmax_distribution, argmax_ties, column, one_hot
+from abm.learning.interface import LearningRule, Observation, ParameterSpec
+from abm.learning.registry import register_rule
 
 TIE_BREAK = ParameterSpec(
     "tie_break",

@@ -27,19 +27,17 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from abm.learning.base import (
-    LearningRule,
-    Observation,
-    ParameterSpec,
+from abm.learning.best_response import TIE_BREAK
+from abm.learning.choice import (
     argmax_distribution,
     argmax_ties,
     column,
-    register_rule,
     sample_categorical,
     softmax,
 )
-from abm.learning.best_response import TIE_BREAK
+from abm.learning.interface import LearningRule, Observation, ParameterSpec
 from abm.learning.logit import ATTRACTION_DECAY, INITIAL_ATTRACTION, PRECISION
+from abm.learning.registry import register_rule
 from abm.validation import ParameterError, check_range
 
 CHOICE_RULES = ("logit", "linear", "best_response")

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from abm.learning.base import LearningRule
+from abm.learning.interface import LearningRule
 from abm.validation import ParameterError, check_range
 
 # --- games ------------------------------------------------------------------------------------

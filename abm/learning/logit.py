@@ -7,15 +7,9 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from abm.learning.base import (
-    LearningRule,
-    Observation,
-    ParameterSpec,
-    column,
-    register_rule,
-    sample_categorical,
-    softmax,
-)
+from abm.learning.choice import column, sample_categorical, softmax
+from abm.learning.interface import LearningRule, Observation, ParameterSpec
+from abm.learning.registry import register_rule
 
 PRECISION = ParameterSpec(
     "precision",

@@ -8,15 +8,10 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from abm.learning.base import (
-    LearningRule,
-    Observation,
-    ParameterSpec,
-    argmax_distribution,
-    argmax_ties,
-    register_rule,
-)
 from abm.learning.best_response import TIE_BREAK
+from abm.learning.choice import argmax_distribution, argmax_ties
+from abm.learning.interface import LearningRule, Observation, ParameterSpec
+from abm.learning.registry import register_rule
 from abm.validation import ParameterError
 
 

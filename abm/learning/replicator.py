@@ -17,14 +17,9 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from abm.learning.base import (
-    LearningRule,
-    Observation,
-    ParameterSpec,
-    column,
-    register_rule,
-    sample_categorical,
-)
+from abm.learning.choice import column, sample_categorical
+from abm.learning.interface import LearningRule, Observation, ParameterSpec
+from abm.learning.registry import register_rule
 from abm.validation import ParameterError, check_range
 
 
