@@ -16,7 +16,8 @@ Modules:
     ewa: experience-weighted attraction and its presets Roth–Erev and weighted fictitious play.
     imitation: imitate-if-better and proportional (Schlag) imitation over a network.
     replicator: replicator dynamics and a replicator learning rule.
-    games: canonical games, repeated-play harness, logit QRE, convergence detector.
+    canonical_games: textbook two-player games (test and teaching support).
+    harness: repeated-play harness, logit QRE, convergence detector (test and teaching support).
 """
 
 from abm.learning.best_response import BestResponse, FictitiousPlay
