@@ -3,7 +3,10 @@
 Every rule implements :class:`~abm.learning.interface.LearningRule` (``act`` / ``probabilities`` /
 ``observe`` / ``update``) for ``n_agents`` agents choosing among ``n_actions`` actions, and is
 registered by name with its metadata (see :func:`rule_names`, :func:`rule_info`,
-:func:`make_rule`).
+:func:`rules_where`, :func:`make_rule`): ``family``, ``uses``, ``stochastic``, ``converges``,
+``nonnegative_payoffs``, ``reference``, ``parameters`` and ``summary``. Code outside this
+package asks the metadata (``rule_info(name).uses``, ``rule.requires_nonnegative_payoffs``)
+rather than testing rule names.
 
 Modules:
     interface: the LearningRule interface, Observation and ParameterSpec.
@@ -27,7 +30,14 @@ from abm.learning.interface import LearningRule, ParameterSpec
 from abm.learning.logit import LogitResponse
 from abm.learning.neighbourhood import Neighbourhood
 from abm.learning.q_learning import QLearning
-from abm.learning.registry import RuleInfo, make_rule, register_rule, rule_info, rule_names
+from abm.learning.registry import (
+    RuleInfo,
+    make_rule,
+    register_rule,
+    rule_info,
+    rule_names,
+    rules_where,
+)
 from abm.learning.replicator import ReplicatorLearner
 
 __all__ = [
@@ -48,4 +58,5 @@ __all__ = [
     "register_rule",
     "rule_info",
     "rule_names",
+    "rules_where",
 ]

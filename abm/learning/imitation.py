@@ -34,9 +34,12 @@ class Imitation(LearningRule):
     """
 
     name = "imitation"
+    family = "imitation"
     stochastic = True
     uses = "neighbours"
     converges = False  # needs peers; copies what is better among actions present, not the optimum
+    nonnegative_payoffs = False
+    reference = "Schlag (1998), JET 78(1)"
     summary = "copy a sampled neighbour who earned more (imitate-if-better or proportional)"
     parameters = (
         ParameterSpec(

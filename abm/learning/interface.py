@@ -130,22 +130,38 @@ class LearningRule(ABC):
     validated (unknown names and out-of-range values raise ParameterError naming the
     parameter) and stored in ``self.params``.
 
+    The class metadata below is what the registry records (:class:`~abm.learning.registry.
+    RuleInfo`) and what other packages consult instead of testing rule names; every
+    registered rule must set all of it (:func:`~abm.learning.registry.register_rule` checks).
+
     Attributes:
         name: Registry name.
+        family: ``"belief"`` (best-responds to payoffs inferred from others' play),
+            ``"reinforcement"`` (reinforces actions by payoffs experienced),
+            ``"evolutionary"`` (population dynamics such as the replicator) or
+            ``"imitation"`` (copies better-paid peers).
         stochastic: Whether ``act`` draws at random beyond tie-breaking.
         uses: What ``observe`` must be given: ``"own_payoff"`` (actions and realised payoffs),
             ``"forgone_payoffs"`` (also each action's payoff given what others did) or
             ``"neighbours"`` (also who each agent observes).
         converges: Whether the rule is expected to settle on the equilibrium in the spec's
             validation (one generalist, one specialist).
+        nonnegative_payoffs: Whether the rule needs payoffs ≥ 0 whatever its parameters
+            (:meth:`update` then refuses negative ones; the caller shifts payoffs). A rule
+            whose need depends on its parameters declares False and overrides
+            :attr:`requires_nonnegative_payoffs` (EWA with the linear choice rule).
+        reference: The paper the rule comes from, e.g. ``"Erev & Roth (1998), AER 88(4)"``.
         parameters: Declared parameters with defaults and accepted ranges.
         summary: One line describing the rule.
     """
 
     name: ClassVar[str]
+    family: ClassVar[str]
     stochastic: ClassVar[bool]
     uses: ClassVar[str]
     converges: ClassVar[bool]
+    nonnegative_payoffs: ClassVar[bool]
+    reference: ClassVar[str]
     parameters: ClassVar[tuple[ParameterSpec, ...]] = ()
     summary: ClassVar[str] = ""
 
@@ -174,6 +190,16 @@ class LearningRule(ABC):
     def requires_forgone(self) -> bool:
         """Whether :meth:`observe` must be given ``forgone`` payoffs."""
         return self.uses == "forgone_payoffs"
+
+    @property
+    def requires_nonnegative_payoffs(self) -> bool:
+        """Whether this instance needs payoffs (and forgone payoffs) ≥ 0.
+
+        The class's ``nonnegative_payoffs`` by default; a rule whose need depends on its
+        parameters overrides this (EWA: only with the linear choice rule). A model that sees
+        True shifts payoffs by the lowest possible payoff before :meth:`observe`.
+        """
+        return self.nonnegative_payoffs
 
     @abstractmethod
     def act(self) -> NDArray[np.intp]:
@@ -236,9 +262,16 @@ class LearningRule(ABC):
         self._pending = Observation(action_array, payoff_array, forgone_array, neighbourhood)
 
     def update(self) -> None:
-        """Fold the last observation into the state; raises RuntimeError if none is pending."""
+        """Fold the last observation into the state.
+
+        Raises RuntimeError if no observation is pending, and ParameterError (leaving the state
+        and the pending observation as they were) if :attr:`requires_nonnegative_payoffs` and a
+        payoff is negative.
+        """
         if self._pending is None:
             raise RuntimeError(f"{self.name}: update() called without a pending observe()")
+        if self.requires_nonnegative_payoffs:
+            _check_nonnegative(self.name, self._pending)
         self._learn(self._pending)
         self._pending = None
         self.periods += 1
@@ -246,3 +279,15 @@ class LearningRule(ABC):
     @abstractmethod
     def _learn(self, observation: Observation) -> None:
         """Change the state given one checked observation."""
+
+
+def _check_nonnegative(rule: str, observation: Observation) -> None:
+    """Raise ParameterError if the observation holds a negative payoff or forgone payoff."""
+    negative = observation.payoffs.min() < 0
+    if observation.forgone is not None:
+        negative = negative or observation.forgone.min() < 0
+    if negative:
+        raise ParameterError(
+            f"payoffs must be non-negative for the {rule} rule; "
+            "shift them by the lowest possible payoff"
+        )

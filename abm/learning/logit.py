@@ -41,9 +41,12 @@ class LogitResponse(LearningRule):
     """
 
     name = "logit"
+    family = "belief"
     stochastic = True
     uses = "forgone_payoffs"
     converges = True  # to the logit QRE, which is within O(1/λ) of the equilibrium
+    nonnegative_payoffs = False
+    reference = "Fudenberg & Kreps (1993), GEB 5(3)"
     summary = "choose ∝ exp(precision · discounted average forgone payoff) (smooth FP)"
     parameters = (
         PRECISION,

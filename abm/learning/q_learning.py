@@ -27,9 +27,12 @@ class QLearning(LearningRule):
     """
 
     name = "q_learning"
+    family = "reinforcement"
     stochastic = True
     uses = "own_payoff"
     converges = False  # constant α and residual ε keep it noisy; it may settle off-equilibrium
+    nonnegative_payoffs = False
+    reference = "Watkins & Dayan (1992), Machine Learning 8(3-4)"
     summary = "tabular Q-learning, ε-greedy with ε_t = max(ε_min, ε0·decay^t)"
     parameters = (
         ParameterSpec(

@@ -108,11 +108,14 @@ class ReplicatorLearner(LearningRule):
     """
 
     name = "replicator"
+    family = "evolutionary"
     stochastic = True
     uses = "forgone_payoffs"
     # not one of the spec's converging rules: a decision problem's best action is approached
     # only geometrically, at a rate proportional to its payoff gap
     converges = False
+    nonnegative_payoffs = False
+    reference = "Taylor & Jonker (1978), Mathematical Biosciences 40(1-2)"
     summary = "mixed strategy moves by a replicator step on forgone payoffs"
     parameters = (
         ParameterSpec(
