@@ -9,17 +9,19 @@ import pytest
 from scipy.optimize import brentq
 
 from abm.learning import make_rule
-from abm.learning.games import (
+from abm.learning.canonical_games import (
     NormalFormGame,
     asymmetric_matching_pennies,
+    hawk_dove,
+    matching_pennies,
+    shapley_game,
+)
+from abm.learning.harness import (
     detect_convergence,
     empirical_frequencies,
-    hawk_dove,
     logit_qre,
-    matching_pennies,
     play_population,
     play_repeated,
-    shapley_game,
 )
 from abm.learning.replicator import replicator_step, replicator_trajectory
 from abm.validation import ParameterError

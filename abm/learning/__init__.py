@@ -1,36 +1,43 @@
 """Learning rules for the agent-based market: pure, population-vectorised numpy.
 
-Every rule implements :class:`~abm.learning.base.LearningRule` (``act`` / ``probabilities`` /
+Every rule implements :class:`~abm.learning.interface.LearningRule` (``act`` / ``probabilities`` /
 ``observe`` / ``update``) for ``n_agents`` agents choosing among ``n_actions`` actions, and is
 registered by name with its metadata (see :func:`rule_names`, :func:`rule_info`,
-:func:`make_rule`).
+:func:`rules_where`, :func:`make_rule`): ``family``, ``uses``, ``stochastic``, ``converges``,
+``nonnegative_payoffs``, ``reference``, ``parameters`` and ``summary``. Code outside this
+package asks the metadata (``rule_info(name).uses``, ``rule.requires_nonnegative_payoffs``)
+rather than testing rule names.
 
 Modules:
-    base: the interface, parameter metadata, registry and choice helpers.
+    interface: the LearningRule interface, Observation and ParameterSpec.
+    registry: registration and look-up of rules by name and metadata; parameter resolution.
+    choice: shared choice helpers (softmax, sampling, argmax with ties, one-hot).
+    neighbourhood: the Neighbourhood adapter (whom each agent observes).
     best_response: myopic best response with inertia; fictitious play.
     logit: logit response / smooth fictitious play.
     q_learning: tabular ε-greedy Q-learning.
     ewa: experience-weighted attraction and its presets Roth–Erev and weighted fictitious play.
     imitation: imitate-if-better and proportional (Schlag) imitation over a network.
     replicator: replicator dynamics and a replicator learning rule.
-    games: canonical games, repeated-play harness, logit QRE, convergence detector.
+    canonical_games: textbook two-player games (test and teaching support).
+    harness: repeated-play harness, logit QRE, convergence detector (test and teaching support).
 """
 
-from abm.learning.base import (
-    LearningRule,
-    Neighbourhood,
-    ParameterSpec,
+from abm.learning.best_response import BestResponse, FictitiousPlay
+from abm.learning.ewa import ExperienceWeightedAttraction, RothErev, WeightedFictitiousPlay
+from abm.learning.imitation import Imitation
+from abm.learning.interface import LearningRule, ParameterSpec
+from abm.learning.logit import LogitResponse
+from abm.learning.neighbourhood import Neighbourhood
+from abm.learning.q_learning import QLearning
+from abm.learning.registry import (
     RuleInfo,
     make_rule,
     register_rule,
     rule_info,
     rule_names,
+    rules_where,
 )
-from abm.learning.best_response import BestResponse, FictitiousPlay
-from abm.learning.ewa import ExperienceWeightedAttraction, RothErev, WeightedFictitiousPlay
-from abm.learning.imitation import Imitation
-from abm.learning.logit import LogitResponse
-from abm.learning.q_learning import QLearning
 from abm.learning.replicator import ReplicatorLearner
 
 __all__ = [
@@ -51,4 +58,5 @@ __all__ = [
     "register_rule",
     "rule_info",
     "rule_names",
+    "rules_where",
 ]

@@ -7,17 +7,9 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from abm.learning.base import (
-    TIE_BREAKS,
-    LearningRule,
-    Observation,
-    ParameterSpec,
-    argmax_distribution,
-    argmax_ties,
-    column,
-    one_hot,
-    register_rule,
-)
+from abm.learning.choice import TIE_BREAKS, argmax_distribution, argmax_ties, column, one_hot
+from abm.learning.interface import LearningRule, Observation, ParameterSpec
+from abm.learning.registry import register_rule
 
 TIE_BREAK = ParameterSpec(
     "tie_break",
@@ -38,9 +30,12 @@ class BestResponse(LearningRule):
     """
 
     name = "best_response"
+    family = "belief"
     stochastic = True
     uses = "forgone_payoffs"
     converges = True
+    nonnegative_payoffs = False
+    reference = "Kandori, Mailath & Rob (1993), Econometrica 61(1)"
     summary = "revise with probability 1 - inertia to the best reply to last period's payoffs"
     parameters = (
         ParameterSpec(
@@ -94,9 +89,12 @@ class FictitiousPlay(LearningRule):
     """
 
     name = "fictitious_play"
+    family = "belief"
     stochastic = False
     uses = "forgone_payoffs"
     converges = True
+    nonnegative_payoffs = False
+    reference = "Brown (1951), Activity Analysis of Production and Allocation, ch. 24"
     summary = "best reply to the average of all past forgone payoffs (Brown 1951)"
     parameters = (
         TIE_BREAK,

@@ -27,20 +27,18 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from abm.learning.base import (
-    LearningRule,
-    Observation,
-    ParameterSpec,
+from abm.learning.best_response import TIE_BREAK
+from abm.learning.choice import (
     argmax_distribution,
     argmax_ties,
     column,
-    register_rule,
     sample_categorical,
     softmax,
 )
-from abm.learning.best_response import TIE_BREAK
+from abm.learning.interface import LearningRule, Observation, ParameterSpec
 from abm.learning.logit import ATTRACTION_DECAY, INITIAL_ATTRACTION, PRECISION
-from abm.validation import ParameterError, check_range
+from abm.learning.registry import register_rule
+from abm.validation import check_range
 
 CHOICE_RULES = ("logit", "linear", "best_response")
 
@@ -50,11 +48,17 @@ class ExperienceWeightedAttraction(LearningRule):
     """Camerer–Ho experience-weighted attraction with logit (or other) choice."""
 
     name = "ewa"
+    # a belief–reinforcement hybrid; the default δ = 0.5 < 1 reinforces the played action more,
+    # and the belief-learning setting is registered separately (weighted_fictitious_play)
+    family = "reinforcement"
     stochastic = True
     uses = "forgone_payoffs"
     # with δ < 1 the played action is over-weighted, which can lock in a suboptimal action;
     # the belief-learning setting (δ = 1, ρ = φ) is the weighted_fictitious_play preset
     converges = False
+    # only the linear choice rule needs payoffs ≥ 0: see requires_nonnegative_payoffs
+    nonnegative_payoffs = False
+    reference = "Camerer & Ho (1999), Econometrica 67(4)"
     summary = "experience-weighted attraction (Camerer & Ho 1999), logit choice"
     parameters = (
         ParameterSpec(
@@ -123,6 +127,15 @@ class ExperienceWeightedAttraction(LearningRule):
         """Forgone payoffs are needed unless every agent has δ = 0."""
         return bool(np.any(np.asarray(self._forgone_weight) > 0))
 
+    @property
+    def requires_nonnegative_payoffs(self) -> bool:
+        """The linear choice rule ``P = A/ΣA`` needs attractions, hence payoffs, ≥ 0.
+
+        So :meth:`update` refuses negative payoffs (and forgone payoffs) when ``choice_rule``
+        is ``"linear"`` (always for ``roth_erev``); logit and best-response choice accept any.
+        """
+        return self.choice_rule == "linear"
+
     def probabilities(self) -> NDArray[np.float64]:
         """Choice probabilities implied by the current attractions."""
         if self.choice_rule == "logit":
@@ -148,11 +161,6 @@ class ExperienceWeightedAttraction(LearningRule):
             reinforcement = column(self._forgone_weight) * forgone
         # the action played is reinforced by its realised payoff with full weight δ + (1 − δ)
         reinforcement[self._agent_index, actions] = payoffs
-        if self.choice_rule == "linear" and reinforcement.min() < 0:
-            raise ParameterError(
-                "payoffs must be non-negative for the linear (Roth–Erev) choice rule; "
-                "shift them by the lowest possible payoff"
-            )
         carried = self._attraction_decay * self.experience
         self.experience = self._experience_decay * self.experience + 1.0
         self.attractions = (column(carried) * self.attractions + reinforcement) / self.experience[
@@ -165,9 +173,12 @@ class RothErev(ExperienceWeightedAttraction):
     """Roth–Erev cumulative reinforcement: EWA with δ = 0, ρ = 0, N(0) = 1, linear choice."""
 
     name = "roth_erev"
+    family = "reinforcement"
     stochastic = True
     uses = "own_payoff"
     converges = False  # reinforcement learning can lock in early and converges slowly
+    nonnegative_payoffs = True
+    reference = "Erev & Roth (1998), AER 88(4)"
     summary = "cumulative reinforcement of the action played, choice ∝ propensity (Roth–Erev)"
     parameters = (
         ParameterSpec(
@@ -206,9 +217,12 @@ class WeightedFictitiousPlay(ExperienceWeightedAttraction):
     """Weighted fictitious play: EWA with δ = 1 and ρ = φ, best response (or logit) choice."""
 
     name = "weighted_fictitious_play"
+    family = "belief"
     stochastic = False  # True with choice_rule="logit"
     uses = "forgone_payoffs"
     converges = True
+    nonnegative_payoffs = False
+    reference = "Cheung & Friedman (1997), GEB 19(1)"
     summary = "best reply to the φ-discounted average of forgone payoffs (belief learning)"
     parameters = (
         replace(ATTRACTION_DECAY, default=0.9),

@@ -7,15 +7,10 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from abm.learning.base import (
-    LearningRule,
-    Neighbourhood,
-    Observation,
-    ParameterSpec,
-    column,
-    one_hot,
-    register_rule,
-)
+from abm.learning.choice import column, one_hot
+from abm.learning.interface import LearningRule, Observation, ParameterSpec
+from abm.learning.neighbourhood import Neighbourhood
+from abm.learning.registry import register_rule
 
 PROTOCOLS = ("imitate_if_better", "proportional")
 
@@ -39,9 +34,12 @@ class Imitation(LearningRule):
     """
 
     name = "imitation"
+    family = "imitation"
     stochastic = True
     uses = "neighbours"
     converges = False  # needs peers; copies what is better among actions present, not the optimum
+    nonnegative_payoffs = False
+    reference = "Schlag (1998), JET 78(1)"
     summary = "copy a sampled neighbour who earned more (imitate-if-better or proportional)"
     parameters = (
         ParameterSpec(

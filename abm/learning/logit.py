@@ -7,15 +7,9 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from abm.learning.base import (
-    LearningRule,
-    Observation,
-    ParameterSpec,
-    column,
-    register_rule,
-    sample_categorical,
-    softmax,
-)
+from abm.learning.choice import column, sample_categorical, softmax
+from abm.learning.interface import LearningRule, Observation, ParameterSpec
+from abm.learning.registry import register_rule
 
 PRECISION = ParameterSpec(
     "precision",
@@ -47,9 +41,12 @@ class LogitResponse(LearningRule):
     """
 
     name = "logit"
+    family = "belief"
     stochastic = True
     uses = "forgone_payoffs"
     converges = True  # to the logit QRE, which is within O(1/λ) of the equilibrium
+    nonnegative_payoffs = False
+    reference = "Fudenberg & Kreps (1993), GEB 5(3)"
     summary = "choose ∝ exp(precision · discounted average forgone payoff) (smooth FP)"
     parameters = (
         PRECISION,

@@ -8,15 +8,10 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from abm.learning.base import (
-    LearningRule,
-    Observation,
-    ParameterSpec,
-    argmax_distribution,
-    argmax_ties,
-    register_rule,
-)
 from abm.learning.best_response import TIE_BREAK
+from abm.learning.choice import argmax_distribution, argmax_ties
+from abm.learning.interface import LearningRule, Observation, ParameterSpec
+from abm.learning.registry import register_rule
 from abm.validation import ParameterError
 
 
@@ -32,9 +27,12 @@ class QLearning(LearningRule):
     """
 
     name = "q_learning"
+    family = "reinforcement"
     stochastic = True
     uses = "own_payoff"
     converges = False  # constant α and residual ε keep it noisy; it may settle off-equilibrium
+    nonnegative_payoffs = False
+    reference = "Watkins & Dayan (1992), Machine Learning 8(3-4)"
     summary = "tabular Q-learning, ε-greedy with ε_t = max(ε_min, ε0·decay^t)"
     parameters = (
         ParameterSpec(

@@ -17,14 +17,9 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from abm.learning.base import (
-    LearningRule,
-    Observation,
-    ParameterSpec,
-    column,
-    register_rule,
-    sample_categorical,
-)
+from abm.learning.choice import column, sample_categorical
+from abm.learning.interface import LearningRule, Observation, ParameterSpec
+from abm.learning.registry import register_rule
 from abm.validation import ParameterError, check_range
 
 
@@ -113,11 +108,14 @@ class ReplicatorLearner(LearningRule):
     """
 
     name = "replicator"
+    family = "evolutionary"
     stochastic = True
     uses = "forgone_payoffs"
     # not one of the spec's converging rules: a decision problem's best action is approached
     # only geometrically, at a rate proportional to its payoff gap
     converges = False
+    nonnegative_payoffs = False
+    reference = "Taylor & Jonker (1978), Mathematical Biosciences 40(1-2)"
     summary = "mixed strategy moves by a replicator step on forgone payoffs"
     parameters = (
         ParameterSpec(

@@ -1,0 +1,76 @@
+"""Choice helpers shared by the learning rules: softmax, sampling, argmax with ties, one-hot.
+
+All functions work row-wise on ``(n_agents, n_actions)`` arrays; every random draw comes from
+the generator passed in.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import NDArray
+
+TIE_BREAKS = ("lowest", "random")
+"""How an argmax with several maximisers is resolved: lowest action index, or uniformly."""
+
+_TIE_RELATIVE_TOLERANCE = 1e-12
+
+
+def softmax(scores: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Return the row-wise softmax of ``scores`` (shape ``(..., K)``), stable for large scores."""
+    shifted = scores - scores.max(axis=-1, keepdims=True)
+    weights = np.exp(shifted)
+    return weights / weights.sum(axis=-1, keepdims=True)
+
+
+def sample_categorical(
+    probabilities: NDArray[np.float64], rng: np.random.Generator
+) -> NDArray[np.intp]:
+    """Draw one action per row of ``probabilities`` (shape ``(n, K)``) by inverse CDF."""
+    cumulative = np.cumsum(probabilities, axis=1)
+    draws = rng.random(probabilities.shape[0]) * cumulative[:, -1]
+    # count how many CDF steps lie below each draw; clip guards against rounding at the top
+    chosen = (cumulative <= draws[:, None]).sum(axis=1)
+    return np.minimum(chosen, probabilities.shape[1] - 1).astype(np.intp, copy=False)
+
+
+def maximisers(values: NDArray[np.float64]) -> NDArray[np.bool_]:
+    """Mark the entries of each row within a relative 1e-12 of the row maximum."""
+    top = values.max(axis=1, keepdims=True)
+    return values >= top - _TIE_RELATIVE_TOLERANCE * (1.0 + np.abs(top))
+
+
+def argmax_ties(
+    values: NDArray[np.float64], tie_break: str, rng: np.random.Generator
+) -> NDArray[np.intp]:
+    """Row-wise argmax of ``values`` with ties broken to the lowest index or uniformly.
+
+    Values within a relative 1e-12 of the row maximum count as tied, so that rounding in
+    running averages does not decide between actions that are equally good.
+    """
+    if tie_break == "lowest":
+        return np.argmax(maximisers(values), axis=1)
+    # a uniform random key on the maximisers and -1 elsewhere picks a maximiser uniformly
+    keys = np.where(maximisers(values), rng.random(values.shape), -1.0)
+    return np.argmax(keys, axis=1)
+
+
+def argmax_distribution(values: NDArray[np.float64], tie_break: str) -> NDArray[np.float64]:
+    """The mixed strategy that :func:`argmax_ties` samples from, shape like ``values``."""
+    if tie_break == "lowest":
+        result = np.zeros_like(values, dtype=float)
+        result[np.arange(values.shape[0]), np.argmax(maximisers(values), axis=1)] = 1.0
+        return result
+    best = maximisers(values).astype(float)
+    return best / best.sum(axis=1, keepdims=True)
+
+
+def one_hot(actions: NDArray[np.intp], n_actions: int) -> NDArray[np.float64]:
+    """Return an ``(n, n_actions)`` array with a 1 at each agent's action."""
+    result = np.zeros((actions.shape[0], n_actions))
+    result[np.arange(actions.shape[0]), actions] = 1.0
+    return result
+
+
+def column(value: float | NDArray[np.float64]) -> float | NDArray[np.float64]:
+    """Make a scalar or per-agent parameter broadcast against ``(n_agents, n_actions)``."""
+    return value[:, None] if isinstance(value, np.ndarray) else value
