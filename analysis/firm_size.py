@@ -27,9 +27,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     import matplotlib.pyplot as plt
     import numpy as np
     import pandas as pd
+    from abm.market.validation import check_open_sourcing
 
     from abm.figures import OKABE_ITO
-    from abm.market.validation import check_open_sourcing
     from abm.theory.open_sourcing import (
         DEFAULT_EDGE,
         DEFAULT_GROWTH_VALUE,

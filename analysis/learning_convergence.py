@@ -30,10 +30,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     import matplotlib.pyplot as plt
     import numpy as np
     import pandas as pd
+    from abm.market.validation import RULE_SETTINGS, convergence_curve
 
     from abm.figures import OKABE_ITO
     from abm.learning import rule_info
-    from abm.market.validation import RULE_SETTINGS, convergence_curve
 
     context = start(NAME, DESCRIPTION, argv)
     seeds, pairs, periods = (4, 10, 80) if context.args.quick else (40, 40, 400)

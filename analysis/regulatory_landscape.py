@@ -42,9 +42,9 @@ def learned_outcomes(
 ) -> dict[str, Any]:
     """Learned regime, openness and outcome class at every (θ, p), plus the learned baseline."""
     import numpy as np
+    from abm.market.validation import DELTA, _pair_config
 
     from abm.market.model import MarketModel
-    from abm.market.validation import DELTA, _pair_config
     from abm.theory.openness_game import ABSTAIN, PAY, OpennessGame
     from abm.theory.openness_game import generalist_utility as utility_g
     from abm.theory.openness_game import specialist_utility as utility_d
@@ -126,10 +126,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     import matplotlib.pyplot as plt
     import numpy as np
     import pandas as pd
+    from abm.market.validation import DELTA, _boundary_cells
     from matplotlib.patches import Patch
 
     from abm.figures.openness import OUTCOME_COLOURS, region_figure
-    from abm.market.validation import DELTA, _boundary_cells
     from abm.theory.landscape import region_map
     from abm.theory.openness_game import OpennessGame
     from abm.theory.outcomes import OUTCOMES

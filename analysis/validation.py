@@ -21,11 +21,11 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from abm.market.validation import RULE_SETTINGS, convergence_curve, run_suite
 
 from abm.figures.style import OKABE_ITO, apply_style, save_figure
 from abm.io import write_json, write_table
 from abm.manifest import Manifest
-from abm.market.validation import RULE_SETTINGS, convergence_curve, run_suite
 from abm.theory.open_sourcing import open_probability
 from abm.theory.openness_game import REGIMES, OpennessGame, free_openness
 

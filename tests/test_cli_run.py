@@ -28,7 +28,7 @@ count = 3
 alpha0 = { kind = "uniform", low = 0.1, high = 2.0 }
 [market.specialists]
 count = 4
-matching = "sampled"
+matching = "learned"
 [output]
 agents = true
 summary_window = 2
@@ -54,7 +54,7 @@ count = 20
 alpha0 = { kind = "uniform", low = 0.05, high = 3.0 }
 [market.specialists]
 count = 60
-matching = "sampled"
+matching = "learned"
 [output]
 figures = false
 """

@@ -30,7 +30,7 @@ TINY = {
     "horizon": {"steps": 4},
     "market": {
         "generalists": {"count": 3, "alpha0": {"kind": "uniform", "low": 0.1, "high": 2.0}},
-        "specialists": {"count": 4, "matching": "sampled"},
+        "specialists": {"count": 4, "matching": "learned"},
     },
     "output": {"figures": False, "summary_window": 2},
 }

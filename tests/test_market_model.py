@@ -325,7 +325,7 @@ def test_regulator_schedule_and_adaptive():
     penalties = MarketModel(adaptive, rng=0).run(6).timeseries()["penalty"].to_numpy()
     # closed strong model: open share 0 → p rises by 0.1 per period until clipped at 0.25
     steps = np.round(np.diff(penalties), 12)
-    assert set(steps) <= {0.0, 0.1, 0.05} and steps[-2] == 0.1 or penalties[-1] == 0.25
+    assert (set(steps) <= {0.0, 0.1, 0.05} and steps[-2] == 0.1) or penalties[-1] == 0.25
     assert penalties.max() == pytest.approx(0.25)
 
 

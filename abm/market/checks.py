@@ -108,6 +108,11 @@ class CheckResult:
     seconds: float = 0.0
     data: dict[str, Any] = field(default_factory=dict, repr=False)
 
+    def __post_init__(self) -> None:
+        # plain Python values (numpy scalars do not serialise to JSON)
+        self.figure = float(self.figure)
+        self.passed = None if self.passed is None else bool(self.passed)
+
     def row(self) -> dict[str, Any]:
         """The record without raw data (for tables and JSON)."""
         record = asdict(self)

@@ -65,9 +65,7 @@ class Learner:
         info = rule_info(config.rule)
         self.counterfactual = config.information == "counterfactual"
         self.neighbours = info.uses == "neighbours"
-        self.nonnegative = bool(getattr(info, "nonnegative_payoffs", False)) or (
-            config.rule == "roth_erev" or config.params.get("choice_rule") == "linear"
-        )
+        self.nonnegative = self.rule.requires_nonnegative_payoffs
         self.revision_rate = float(config.revision_rate)
         self.rng = rng
         self.action: IntArray | None = None
