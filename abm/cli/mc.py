@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from abm.cli._options import integer
+from abm.options import integer
 
 HELP = "Monte Carlo replications of a scenario (serial, process pool or Dask), resumable"
 DESCRIPTION = (

@@ -8,8 +8,8 @@ import math
 import sys
 from typing import Any
 
-from abm.cli._options import NON_NEGATIVE, POSITIVE, UNIT
 from abm.cli._output import json_number
+from abm.options import NON_NEGATIVE, POSITIVE, UNIT
 
 HELP = "open-sourcing decision against firm size: gain, open interval, peak (Model III)"
 DESCRIPTION = (

@@ -8,8 +8,8 @@ import math
 import sys
 from typing import Any
 
-from abm.cli._options import NON_NEGATIVE, POSITIVE, UNIT, integer, real
 from abm.cli._output import json_number
+from abm.options import NON_NEGATIVE, POSITIVE, UNIT, integer, real
 
 HELP = "open-vs-closed race: closed revenue, upgrade gain, optimal spend (Model II)"
 DESCRIPTION = (

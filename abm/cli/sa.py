@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import argparse
 
-from abm.cli._options import integer
 from abm.cli.mc import add_executor_arguments
 from abm.cli.sweep import add_study_arguments
+from abm.options import integer
 
 HELP = "sensitivity analysis of a scenario (Sobol' or Morris, with confidence intervals)"
 DESCRIPTION = (

@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from abm.cli._options import integer
 from abm.cli.mc import add_executor_arguments
+from abm.options import integer
 
 HELP = "parameter study of a scenario: a grid (--param) or an LHS/Sobol sample (--sample)"
 DESCRIPTION = (
