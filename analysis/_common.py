@@ -1,7 +1,8 @@
 """What every study shares: its options, its output folder, replications and the manifest.
 
 A study is a module of this package with ``NAME``, ``DESCRIPTION`` and ``main(argv) -> int``;
-:data:`STUDIES` maps each name to its module (``abm study NAME`` dispatches through it).
+the registry :data:`analysis.STUDIES` maps each name to its module (``abm study NAME``
+dispatches through it).
 Every study takes ``--out DIR`` (default ``results/study-NAME``), ``--seed``, ``--quick`` (the
 small size the tests run), ``--quiet`` and ``--workers``, and writes a ``manifest.json``.
 """
@@ -16,48 +17,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-#: Study name -> module, in the order of the issue's list (1–7).
-STUDIES: dict[str, str] = {
-    "openness": "analysis.openness_without_regulation",
-    "landscape": "analysis.regulatory_landscape",
-    "levers": "analysis.lever_map",
-    "race": "analysis.race",
-    "firm-size": "analysis.firm_size",
-    "learning": "analysis.learning_convergence",
-    "policy": "analysis.policy_over_time",
-}
-
-#: One-line summaries for ``abm study --help`` (kept here so help needs no heavy import).
-SUMMARIES: dict[str, str] = {
-    "openness": "1. analytical ω⁰ against α0 for several ε, learned market openness overlaid",
-    "landscape": "2. (θ, p) outcome maps, analytical vs simulated, weak and strong model",
-    "levers": "3. lever map over (α0, θ): penalty needed to make each threshold bind",
-    "race": "4. upgrade gain / optimal spend vs open catch-up; closed compute over time",
-    "firm-size": "5. propensity to open against share of applications, inverted U",
-    "learning": "6. convergence of each learning rule to the analytical openness",
-    "policy": "7. fan charts under no regulation, a static rule and an adaptive regulator",
-}
-
-
-def resolve(name: str) -> str:
-    """The study name for ``name`` (a name, a module name or the number 1–7)."""
-    names = list(STUDIES)
-    if name.isdigit() and 1 <= int(name) <= len(names):
-        return names[int(name) - 1]
-    for key, module in STUDIES.items():
-        if name in (key, module.rsplit(".", 1)[1]):
-            return key
-    from abm.validation import ParameterError
-
-    raise ParameterError(
-        f"study must be one of {', '.join(names)} (or 1–{len(names)}), got {name!r}"
-    )
-
 
 def parser(name: str, description: str) -> argparse.ArgumentParser:
     """The options every study takes; a study may add its own before parsing."""
-    from abm.cli import ArgumentParser
-    from abm.cli._options import integer
+    from abm.options import ArgumentParser, integer
 
     result = ArgumentParser(prog=f"abm study {name}", description=description)
     result.add_argument(

@@ -1,6 +1,7 @@
 """Study 4, the race: does a better open model make closed labs race harder, or retreat?
 
-Model II's closed forms (through ``abm race --plot``, written to ``theory/``): the closed
+Model II's closed forms (``abm.theory.race_cases.catchup_curve`` at the base case, drawn by
+``abm.figures.race``, written to ``theory/`` as ``abm race --plot`` draws them): the closed
 firm's gain from upgrading y → z and its optimal training spend against the open catch-up x′.
 Then the market model (``scenarios/open_frontier_race.toml``): closed firms learn their
 compute level while the open frontier jumps in period 40 to a slow (small) or fast (large)
@@ -12,8 +13,6 @@ replications (run with the Monte Carlo runner).
 
 from __future__ import annotations
 
-import contextlib
-import io
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -37,11 +36,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the study; write the theory figure, the market fan chart, tables and the manifest."""
     import matplotlib.pyplot as plt
     import numpy as np
-    import pandas as pd
 
-    from abm.cli import main as abm_main
-    from abm.figures import OKABE_ITO
+    from abm.figures import OKABE_ITO, save_figure
+    from abm.figures.race import CATCHUP_STEM, catchup_figure, catchup_table
+    from abm.io import write_table
     from abm.scenarios import load_scenario
+    from abm.theory.race_cases import RaceCase, catchup_curve
 
     context = start(NAME, DESCRIPTION, argv)
     args = context.args
@@ -58,15 +58,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     }
 
     theory = context.out / "theory"
-    quiet = io.StringIO()
-    with contextlib.redirect_stdout(quiet):
-        code = abm_main(["race", "--plot", str(theory)])
-    if code != 0:
-        raise RuntimeError(f"abm race --plot failed with code {code}")
-    context.written += sorted(theory.glob("race_catchup.*"))
-    curve = pd.read_parquet(theory / "race_catchup.parquet")
-    gains = curve[curve["quantity"] == "upgrade_gain"]["value"].to_numpy()
-    spends = curve[curve["quantity"] == "optimal_spend"]["value"].to_numpy()
+    theory.mkdir(parents=True, exist_ok=True)
+    case = RaceCase()  # the base case: abm race's defaults
+    curve = catchup_curve(case)
+    context.written += save_figure(catchup_figure(curve, case), theory, CATCHUP_STEM)
+    context.written += write_table(catchup_table(curve), theory, CATCHUP_STEM)
+    gains, spends = curve.gains, curve.spends
 
     context.say(f"market: {reps} replications × {len(FRONTIERS)} frontiers × {steps} periods …")
     points = tuple(

@@ -13,6 +13,7 @@ import sys
 from collections.abc import Sequence
 
 from abm import __version__
+from abm.options import ArgumentParser
 from abm.validation import ParameterError
 
 #: Subcommand name -> module that implements it, in the order ``--help`` lists them.
@@ -31,13 +32,7 @@ COMMANDS: dict[str, str] = {
     "report": "abm.cli.report",
 }
 
-
-class ArgumentParser(argparse.ArgumentParser):
-    """An argparse parser whose errors are one line and exit with code 2."""
-
-    def error(self, message: str) -> None:  # type: ignore[override]
-        """Print ``<prog>: error: <message>`` and exit 2, without the usage block."""
-        self.exit(2, f"{self.prog}: error: {message}\n")
+__all__ = ["COMMANDS", "ArgumentParser", "build_parser", "main"]
 
 
 def build_parser() -> ArgumentParser:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from abm.cli._options import NON_NEGATIVE, POSITIVE, UNIT
+from abm.options import NON_NEGATIVE, POSITIVE, UNIT
 
 # (option, field, default, type, help); defaults are the spec's.
 GAME_OPTIONS: tuple[tuple[str, str, float, Any, str], ...] = (

@@ -6,7 +6,7 @@ import argparse
 import importlib.util
 import sys
 
-from abm.cli._options import integer
+from abm.options import integer
 
 HELP = "start the interactive app (SolaraViz) on 127.0.0.1 and print its address"
 DESCRIPTION = (

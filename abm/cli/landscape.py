@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from abm.cli._game_options import add_game_arguments, check_delta, game_fields
-from abm.cli._options import NON_NEGATIVE, integer
+from abm.options import NON_NEGATIVE, integer
 
 HELP = "region map of regulation outcomes over (threshold, penalty), with the indifference curve"
 DESCRIPTION = (

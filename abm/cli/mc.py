@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from abm.cli._options import integer
+from abm.options import integer
 
 HELP = "Monte Carlo replications of a scenario (serial, process pool or Dask), resumable"
 DESCRIPTION = (
@@ -79,12 +79,12 @@ def run(args: argparse.Namespace) -> int:
     """Run ``abm mc``."""
     from pathlib import Path
 
+    from abm.cli._execution import check_execution, execute, summarise
     from abm.cli.run import resolve_scenario
     from abm.experiments.runner import Study
-    from abm.experiments.study import execute, resolve_execution, summarise
 
     scenario = resolve_scenario(args)
-    resolve_execution(args)  # option errors before anything runs
+    check_execution(args)  # option errors before anything runs
     study = Study(
         scenario,
         points=({},),

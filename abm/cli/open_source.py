@@ -8,8 +8,8 @@ import math
 import sys
 from typing import Any
 
-from abm.cli._options import NON_NEGATIVE, POSITIVE, UNIT
 from abm.cli._output import json_number
+from abm.options import NON_NEGATIVE, POSITIVE, UNIT
 
 HELP = "open-sourcing decision against firm size: gain, open interval, peak (Model III)"
 DESCRIPTION = (
@@ -19,12 +19,6 @@ DESCRIPTION = (
     "probability 1/(1 + exp(−λ·Δ(s))). Prints the decision at --share; --plot DIR also draws "
     "Δ(s) and P(open) for several performance edges κ."
 )
-
-#: Performance edges κ the figure compares (the --edge value is added when it is not among them).
-PLOT_EDGES: tuple[float, ...] = (0.0, 0.05, 0.10, 0.15, 0.20)
-_FIGURE_STEM = "open_sourcing_by_share"
-_TABLE_STEM = "open_sourcing_by_share"
-_GRID_POINTS = 401
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -136,83 +130,18 @@ def _format_table(result: dict[str, Any]) -> str:
 
 
 def _plot(args: argparse.Namespace) -> list[str]:
-    import numpy as np
-    import pandas as pd
-
-    from abm.figures import OKABE_ITO, apply_style, save_figure
+    """The figure (Δ(s) and P(open) for several edges κ), its data and the manifest."""
+    from abm.figures import apply_style, save_figure
+    from abm.figures.open_sourcing import SHARE_STEM, compared_edges, share_figure, share_table
     from abm.io import write_table
     from abm.manifest import Manifest
-    from abm.theory.open_sourcing import open_interval, open_probability, opening_gain
+    from abm.theory.open_sourcing import SHARE_POINTS, share_curves
 
-    edges = sorted({*PLOT_EDGES, args.edge})
-    shares = np.linspace(0.0, 1.0, _GRID_POINTS)
-    grid_share, grid_edge = np.meshgrid(shares, np.asarray(edges), indexing="xy")
-    frame = pd.DataFrame(
-        {
-            "edge": grid_edge.ravel(),
-            "share": grid_share.ravel(),
-            "gain": opening_gain(grid_share, args.growth_value, args.licensing, grid_edge).ravel(),
-            "probability": open_probability(
-                grid_share, args.growth_value, args.licensing, grid_edge, args.precision
-            ).ravel(),
-        }
-    )
-    frame.insert(0, "precision", args.precision)
-    frame.insert(0, "licensing", args.licensing)
-    frame.insert(0, "growth_value", args.growth_value)
-    lower, upper = open_interval(args.growth_value, args.licensing, np.asarray(edges))
-
+    edges = compared_edges(args.edge)
+    curves = share_curves(edges, args.growth_value, args.licensing, args.precision)
     apply_style()
-    import matplotlib.pyplot as plt
-
-    colours = [
-        OKABE_ITO[name]
-        for name in ("blue", "orange", "bluish_green", "vermillion", "reddish_purple", "sky_blue")
-    ]
-    figure, (gain_axis, probability_axis) = plt.subplots(1, 2, figsize=(14, 5.5), sharex=True)
-    for index, edge in enumerate(edges):
-        colour = colours[index % len(colours)]
-        rows = frame[frame["edge"] == edge]
-        has_interval = math.isfinite(lower[index])
-        span = (
-            f"opens on ({lower[index]:.2f}, {upper[index]:.2f})" if has_interval else "never opens"
-        )
-        label = f"κ = {edge:g}: {span}"
-        width = 3.0 if edge == args.edge else 1.8
-        gain_axis.plot(rows["share"], rows["gain"], color=colour, linewidth=width, label=label)
-        probability_axis.plot(rows["share"], rows["probability"], color=colour, linewidth=width)
-        if has_interval:
-            gain_axis.plot(
-                [lower[index], upper[index]], [0.0, 0.0], "o", color=colour, markersize=6
-            )
-    gain_axis.axhline(0.0, color=OKABE_ITO["grey"], linewidth=1.0, linestyle="--")
-    probability_axis.axhline(0.5, color=OKABE_ITO["grey"], linewidth=1.0, linestyle="--")
-    gain_axis.set(
-        xlabel="owner's share s of compatible applications",
-        ylabel="gain from opening Δ(s)",
-        title="Gain from opening (dots: the open interval)",
-    )
-    probability_axis.set(
-        xlabel="owner's share s of compatible applications",
-        ylabel=f"probability of opening (λ = {args.precision:g})",
-        ylim=(0.0, 1.0),
-        title="Propensity to open",
-    )
-    figure.legend(
-        title="performance edge κ (thick line: --edge)",
-        loc="upper center",
-        bbox_to_anchor=(0.5, 0.0),
-        ncol=3,
-        fontsize=12,
-        title_fontsize=13,
-    )
-    figure.suptitle(
-        "Mid-sized owners open most; a larger performance edge shrinks the open interval "
-        f"(γ = {args.growth_value:g}, ℓ = {args.licensing:g})",
-        fontsize=15,
-    )
-    written = save_figure(figure, args.plot, _FIGURE_STEM)
-    written += write_table(frame, args.plot, _TABLE_STEM)
+    written = save_figure(share_figure(curves, args.edge), args.plot, SHARE_STEM)
+    written += write_table(share_table(curves), args.plot, SHARE_STEM)
     manifest = Manifest(
         "open-source",
         {
@@ -222,7 +151,7 @@ def _plot(args: argparse.Namespace) -> list[str]:
             "edge": args.edge,
             "precision": args.precision,
             "plot_edges": edges,
-            "grid_points": _GRID_POINTS,
+            "grid_points": SHARE_POINTS,
         },
     )
     manifest.outputs.extend(path.name for path in written)

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from abm.cli._options import NON_NEGATIVE, POSITIVE, UNIT, integer, real
 from abm.cli._output import json_number
+from abm.options import NON_NEGATIVE, POSITIVE, UNIT, integer, real
+
+if TYPE_CHECKING:
+    from abm.theory.race_cases import RaceCase
 
 HELP = "open-vs-closed race: closed revenue, upgrade gain, optimal spend (Model II)"
 DESCRIPTION = (
@@ -22,10 +24,6 @@ DESCRIPTION = (
     "across niches; each off by default. --plot DIR draws the gain and the optimal spend "
     "against the catch-up level."
 )
-
-_FIGURE_STEM = "race_catchup"
-_TABLE_STEM = "race_catchup"
-_GRID_POINTS = 400
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -163,36 +161,35 @@ def _check(args: argparse.Namespace) -> None:
         )
 
 
-def _market(args: argparse.Namespace, *, catchup: bool = True) -> dict[str, Any]:
-    """The library's keyword arguments for these options."""
+def _case(args: argparse.Namespace) -> RaceCase:
+    """The race setting these options describe."""
+    from abm.theory.race_cases import RaceCase
     from abm.theory.value_functions import log_value, power_value
 
-    curve = log_value() if args.value == "log" else power_value(args.scale, args.exponent)
-    market: dict[str, Any] = {
-        "customers": args.customers,
-        "days": args.days,
-        "value": curve,
-        "discount": args.discount,
-        "hazard": args.hazard,
-        "rival_compute": max(args.rivals) if args.rivals else None,
-        "valuations": args.valuations,
-        "pricing": args.pricing,
-        "substitution": args.substitution,
-        "substitution_discount": args.substitution_discount,
-        "undercut": args.undercut,
-    }
-    if catchup and args.catchup is not None:
-        market.update(catchup_compute=args.catchup, catchup_day=args.catchup_day)
-    return market
+    return RaceCase(
+        open_compute=args.open,
+        closed_compute=args.closed,
+        upgrade_compute=args.upgrade,
+        catchup_compute=args.catchup,
+        catchup_day=args.catchup_day,
+        customers=args.customers,
+        days=args.days,
+        value=log_value() if args.value == "log" else power_value(args.scale, args.exponent),
+        rivals=tuple(args.rivals) if args.rivals else None,
+        discount=args.discount,
+        hazard=args.hazard,
+        valuations=tuple(args.valuations) if args.valuations else None,
+        pricing=args.pricing,
+        substitution=args.substitution,
+        substitution_discount=args.substitution_discount,
+        undercut=args.undercut,
+    )
 
 
-def _inputs(args: argparse.Namespace) -> dict[str, Any]:
+def _inputs(args: argparse.Namespace, case: RaceCase) -> dict[str, Any]:
     """The resolved inputs, as printed and stored in the manifest."""
-    from abm.theory.value_functions import log_value, power_value
-
-    curve = log_value() if args.value == "log" else power_value(args.scale, args.exponent)
     inputs: dict[str, Any] = {
-        "value_function": curve.name,
+        "value_function": case.value.name,
         "customers": args.customers,
         "days": args.days,
         "open": args.open,
@@ -216,49 +213,39 @@ def _inputs(args: argparse.Namespace) -> dict[str, Any]:
     return inputs
 
 
-def _upgrade_result(args: argparse.Namespace) -> dict[str, Any]:
+def _upgrade_result(case: RaceCase) -> dict[str, Any]:
     """P1/P2: revenue of y, the gain of y → z, and the pricing comparison if asked."""
-    from abm.theory.race import closed_revenue, pricing_comparison, upgrade_gain
+    from abm.theory.race_cases import upgrade_outcome
 
-    market = _market(args)
+    outcome = upgrade_outcome(case)
     result: dict[str, Any] = {
         "mode": "upgrade",
-        "revenue": float(closed_revenue(args.closed, args.open, **market)),
-        "upgrade_gain": float(upgrade_gain(args.closed, args.upgrade, args.open, **market)),
-        "upgrade_gain_without_catchup": float(
-            upgrade_gain(args.closed, args.upgrade, args.open, **_market(args, catchup=False))
-        ),
+        "revenue": outcome.revenue,
+        "upgrade_gain": outcome.upgrade_gain,
+        "upgrade_gain_without_catchup": outcome.gain_without_catchup,
     }
-    if args.valuations:
-        comparison = pricing_comparison(args.closed, args.open, **market)
+    if outcome.pricing is not None:
         result.update(
-            uniform_revenue=float(comparison.uniform),
-            discriminating_revenue=float(comparison.discriminating),
-            uniform_pricing_loss=float(comparison.loss),
+            uniform_revenue=outcome.pricing.uniform,
+            discriminating_revenue=outcome.pricing.discriminating,
+            uniform_pricing_loss=outcome.pricing.loss,
         )
     return result
 
 
-def _spend_result(args: argparse.Namespace) -> dict[str, Any]:
+def _spend_result(case: RaceCase) -> dict[str, Any]:
     """P3: the optimal spend with the catch-up, its revenue and profit, and the threshold."""
-    from abm.theory.race import (
-        full_horizon_spend,
-        optimal_spend,
-        retreat_spend,
-        switching_threshold,
-    )
+    from abm.theory.race_cases import spend_outcome
 
-    market = _market(args)
-    optimum = optimal_spend(args.open, **market)
-    day_market = {**_market(args, catchup=False), "catchup_day": args.catchup_day}
+    outcome = spend_outcome(case)
     return {
         "mode": "optimal-spend",
-        "revenue": float(optimum.revenue),
-        "upgrade_gain": float(optimum.profit),
-        "optimal_spend": float(optimum.spend),
-        "threshold_catchup": json_number(switching_threshold(args.open, **day_market)),
-        "full_horizon_spend": float(full_horizon_spend(**_market(args, catchup=False))),
-        "retreat_spend": float(retreat_spend(**day_market)),
+        "revenue": outcome.revenue,
+        "upgrade_gain": outcome.profit,
+        "optimal_spend": outcome.spend,
+        "threshold_catchup": json_number(outcome.threshold),
+        "full_horizon_spend": outcome.full_horizon_spend,
+        "retreat_spend": outcome.retreat_spend,
     }
 
 
@@ -325,130 +312,27 @@ def _format_table(inputs: dict[str, Any], result: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def _plot(args: argparse.Namespace) -> list[str]:
+def _plot(args: argparse.Namespace, case: RaceCase) -> list[str]:
     """The figure: upgrade gain and optimal spend against the catch-up level; data; manifest."""
-    import numpy as np
-    import pandas as pd
-
-    from abm.figures import OKABE_ITO, apply_style, save_figure
+    from abm.figures import apply_style, save_figure
+    from abm.figures.race import CATCHUP_STEM, catchup_figure, catchup_table
     from abm.io import write_table
     from abm.manifest import Manifest
-    from abm.theory.race import (
-        full_horizon_spend,
-        optimal_spend,
-        retreat_spend,
-        switching_threshold,
-        upgrade_gain,
-    )
+    from abm.theory.race_cases import catchup_curve
 
-    base = _market(args, catchup=False)
-    day_market = {**base, "catchup_day": args.catchup_day}
-    full = float(full_horizon_spend(**base))
-    retreat = float(retreat_spend(**day_market))
-    threshold = float(switching_threshold(args.open, **day_market))
-    no_catchup_gain = float(upgrade_gain(args.closed, args.upgrade, args.open, **base))
-
-    upper = 2.0 * max(args.upgrade, full if math.isfinite(full) else 0.0, args.open * 10.0)
-    marks = [args.closed, args.upgrade, full, retreat]
-    if math.isfinite(threshold):
-        marks += [threshold, threshold * (1.0 + 1e-9)]
-    levels = np.geomspace(args.open, upper, _GRID_POINTS)
-    levels = np.unique(np.concatenate([levels, [m for m in marks if args.open <= m <= upper]]))
-    catchup = {"catchup_compute": levels, **day_market}
-    gains = upgrade_gain(args.closed, args.upgrade, args.open, **catchup)
-    spends = optimal_spend(args.open, **catchup).spend
-    frame = pd.DataFrame(
-        {
-            "catchup_compute": np.concatenate([levels, levels]),
-            "quantity": ["upgrade_gain"] * levels.size + ["optimal_spend"] * levels.size,
-            "value": np.concatenate([gains, spends]),
-        }
-    )
-
+    curve = catchup_curve(case)
     apply_style()
-    import matplotlib.pyplot as plt
-
-    figure, (gain_axis, spend_axis) = plt.subplots(
-        1, 2, figsize=(14, 5.5), sharex=True, layout="constrained"
-    )
-    when = (
-        f"on day {args.catchup_day}"
-        if args.hazard is None
-        else f"from day {args.catchup_day}, hazard {args.hazard:g}"
-    )
-    gain_axis.plot(levels, gains, color=OKABE_ITO["blue"], linewidth=2.5, label="upgrade gain")
-    gain_axis.axhline(
-        no_catchup_gain,
-        color=OKABE_ITO["grey"],
-        linestyle="--",
-        linewidth=1.2,
-        label="gain without catch-up (P1)",
-    )
-    for compute, name, colour in (
-        (args.closed, "y", "orange"),
-        (args.upgrade, "z", "vermillion"),
-    ):
-        gain_axis.axvline(
-            compute,
-            color=OKABE_ITO[colour],
-            linestyle=":",
-            linewidth=1.5,
-            label=f"x′ = {name}",
-        )
-    gain_axis.set(
-        xscale="log",
-        xlabel="open catch-up compute x′ (log scale)",
-        ylabel="gain from upgrading y → z",
-        title=f"Upgrade gain, catch-up {when} (P2)",
-    )
-    spend_axis.plot(
-        levels, spends, color=OKABE_ITO["bluish_green"], linewidth=2.5, label="optimal spend"
-    )
-    for level, name, style in (
-        (full, "z* (no catch-up)", "--"),
-        (retreat, "z_a (sells only before the catch-up)", "-."),
-    ):
-        spend_axis.axhline(
-            level, color=OKABE_ITO["grey"], linestyle=style, linewidth=1.2, label=name
-        )
-    if math.isfinite(threshold):
-        spend_axis.axvline(
-            threshold,
-            color=OKABE_ITO["reddish_purple"],
-            linestyle=":",
-            linewidth=1.5,
-            label=f"switch at x′ = {threshold:.4g}",
-        )
-    spend_axis.set(
-        xscale="log",
-        xlabel="open catch-up compute x′ (log scale)",
-        ylabel="optimal training spend z",
-        title="Optimal training spend (P3)",
-    )
-    for axis in (gain_axis, spend_axis):
-        axis.legend(fontsize=11, loc="best")
-    monotone = bool(np.all(np.diff(gains) <= 1e-9 * max(1.0, abs(no_catchup_gain))))
-    capped = bool(np.all(spends <= full * (1 + 1e-12)))
-    finding = (
-        "A better open catch-up never raises the incentive to race"
-        if monotone and capped
-        else "Upgrade gain and optimal spend against the open catch-up"
-    )
-    figure.suptitle(
-        f"{finding} (f = {base['value'].name}, n = {args.customers:g}, m = {args.days})",
-        fontsize=15,
-    )
-    written = save_figure(figure, args.plot, _FIGURE_STEM)
-    written += write_table(frame, args.plot, _TABLE_STEM)
+    written = save_figure(catchup_figure(curve, case), args.plot, CATCHUP_STEM)
+    written += write_table(catchup_table(curve), args.plot, CATCHUP_STEM)
     parameters = {
-        **_inputs(args),
+        **_inputs(args, case),
         "closed": args.closed,
         "upgrade": args.upgrade,
         "catchup_day": args.catchup_day,
-        "full_horizon_spend": full,
-        "retreat_spend": retreat,
-        "threshold_catchup": json_number(threshold),
-        "grid_points": int(levels.size),
+        "full_horizon_spend": curve.full_horizon_spend,
+        "retreat_spend": curve.retreat_spend,
+        "threshold_catchup": json_number(curve.threshold),
+        "grid_points": int(curve.levels.size),
     }
     manifest = Manifest("race", parameters)
     manifest.outputs.extend(path.name for path in written)
@@ -459,9 +343,10 @@ def _plot(args: argparse.Namespace) -> list[str]:
 def run(args: argparse.Namespace) -> int:
     """Print the race result (P1/P2, or P3 with --optimal-spend); with --plot, the figure."""
     _check(args)
-    inputs = _inputs(args)
-    result = _spend_result(args) if args.optimal_spend else _upgrade_result(args)
-    written = _plot(args) if args.plot is not None else []
+    case = _case(args)
+    inputs = _inputs(args, case)
+    result = _spend_result(case) if args.optimal_spend else _upgrade_result(case)
+    written = _plot(args, case) if args.plot is not None else []
     if args.json:
         payload = {**result}
         if written:

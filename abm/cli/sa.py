@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import argparse
 
-from abm.cli._options import integer
 from abm.cli.mc import add_executor_arguments
 from abm.cli.sweep import add_study_arguments
+from abm.options import integer
 
 HELP = "sensitivity analysis of a scenario (Sobol' or Morris, with confidence intervals)"
 DESCRIPTION = (
@@ -49,12 +49,12 @@ def run(args: argparse.Namespace) -> int:
     """Run ``abm sa``."""
     from pathlib import Path
 
+    from abm.cli._execution import check_execution, execute, summarise
     from abm.cli.run import resolve_scenario
     from abm.cli.sweep import bounds_option
     from abm.experiments.runner import Study
     from abm.experiments.sampling import sample_matrix, sample_points
     from abm.experiments.sensitivity import analyse, point_outcomes
-    from abm.experiments.study import execute, resolve_execution, summarise
     from abm.io import write_table
     from abm.scenarios import Scenario, check_scenario
 
@@ -62,7 +62,7 @@ def run(args: argparse.Namespace) -> int:
     if args.outcome is not None:
         scenario = scenario.replace(**{"experiment.outcome": args.outcome})
         check_scenario(scenario)
-    resolve_execution(args)
+    check_execution(args)
     for name, numbers in args.param or []:
         if len(numbers) != 2:
             from abm.validation import ParameterError

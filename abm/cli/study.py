@@ -1,10 +1,27 @@
-"""``abm study NAME``: run one of the studies in ``analysis/`` (figures and tables)."""
+"""``abm study NAME``: run one of the studies in ``analysis/`` (figures and tables).
+
+The studies sit above the library and beside the command line, so this module does not import
+them: it reads their registry (``analysis/__init__.py``) and imports the chosen study by module
+name through :func:`importlib.import_module`. That is the one runtime link from ``abm.cli`` to
+``analysis``; ``docs/architecture.md`` records it.
+"""
 
 from __future__ import annotations
 
 import argparse
+import importlib
+from types import ModuleType
 
-from analysis._common import SUMMARIES as _STUDIES  # stdlib-only module: --help stays light
+#: The package that holds the studies and their registry (STUDIES, SUMMARIES, resolve).
+STUDY_PACKAGE = "analysis"
+
+
+def _registry() -> ModuleType:
+    """The studies' registry: a stdlib-only module, so ``--help`` stays light."""
+    return importlib.import_module(STUDY_PACKAGE)
+
+
+_STUDIES: dict[str, str] = _registry().SUMMARIES
 
 HELP = "run a study from analysis/ (figures and tables reproducing the seed documents' findings)"
 
@@ -26,10 +43,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Import the study's module and call its ``main`` with the remaining options."""
-    import importlib
-
-    from analysis._common import STUDIES, resolve
-
-    module = importlib.import_module(STUDIES[resolve(args.name)])
+    """Import the study's module by name and call its ``main`` with the remaining options."""
+    registry = _registry()
+    module = importlib.import_module(registry.STUDIES[registry.resolve(args.name)])
     return int(module.main(list(args.options)))

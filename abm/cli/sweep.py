@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from abm.cli._options import integer
 from abm.cli.mc import add_executor_arguments
+from abm.options import integer
 
 HELP = "parameter study of a scenario: a grid (--param) or an LHS/Sobol sample (--sample)"
 DESCRIPTION = (
@@ -116,15 +116,15 @@ def run(args: argparse.Namespace) -> int:
     """Run ``abm sweep``."""
     from pathlib import Path
 
+    from abm.cli._execution import check_execution, execute, summarise
     from abm.cli.run import resolve_scenario
     from abm.experiments.runner import Study
     from abm.experiments.sampling import grid_points, sample_matrix, sample_points
-    from abm.experiments.study import execute, resolve_execution, summarise
     from abm.scenarios import check_points, grid_values
     from abm.validation import ParameterError
 
     scenario = resolve_scenario(args)
-    resolve_execution(args)
+    check_execution(args)
     sample = _sample_option(args)
     experiment = scenario.experiment
     if sample is None and experiment.sampler in ("lhs", "sobol") and not args.param:

@@ -1,54 +1,106 @@
-"""What ``abm mc``, ``abm sweep`` and ``abm sa`` share: executor options, running, reporting."""
+"""What ``abm mc``, ``abm sweep`` and ``abm sa`` share: choosing the executor, running a study.
+
+Plain arguments in, results out: the command line turns its options into an
+:class:`Execution`, and reports what :func:`execute` returns or raises.
+"""
 
 from __future__ import annotations
 
-import argparse
-import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from abm.experiments.runner import Study, StudyAbortedError, StudyResult, prepare_output, run_study
+from abm.experiments.runner import Study, StudyResult, prepare_output, run_study
 from abm.validation import ParameterError
 
 
-def resolve_execution(args: argparse.Namespace) -> tuple[str, int]:
-    """The executor kind and worker count the options ask for."""
+@dataclass(frozen=True)
+class Execution:
+    """How a study runs.
+
+    Attributes:
+        executor: ``"serial"``, ``"process"`` or ``"dask"``; None chooses (see
+            :func:`resolve_execution`).
+        workers: Worker processes; None: 1 for serial, the usable CPUs otherwise.
+        scheduler: Address of a running Dask scheduler, or None.
+        resume: Skip the chunks a previous run of the same study finished.
+        fail_fast: Stop at the first failed run.
+        progress: Show a progress bar.
+        csv: Also write the tables as CSV.
+    """
+
+    executor: str | None = None
+    workers: int | None = None
+    scheduler: str | None = None
+    resume: bool = False
+    fail_fast: bool = False
+    progress: bool = True
+    csv: bool = False
+
+
+def resolve_execution(
+    executor: str | None = None, workers: int | None = None, scheduler: str | None = None
+) -> tuple[str, int]:
+    """The executor kind and worker count asked for.
+
+    Args:
+        executor: The kind asked for, or None: dask with a scheduler, a process pool with more
+            than one worker, serial otherwise.
+        workers: Worker processes, or None for the kind's default.
+        scheduler: Address of a running Dask scheduler, or None.
+
+    Returns:
+        (kind, workers).
+
+    Raises:
+        ParameterError: The three do not fit together.
+    """
     from abm.experiments.executors import default_workers
 
-    kind = args.executor
+    kind = executor
     if kind is None:
-        if args.scheduler is not None:
+        if scheduler is not None:
             kind = "dask"
-        elif args.workers is not None and args.workers > 1:
+        elif workers is not None and workers > 1:
             kind = "process"
         else:
             kind = "serial"
-    if args.scheduler is not None and kind != "dask":
+    if scheduler is not None and kind != "dask":
         raise ParameterError(f"--scheduler needs --executor dask, got --executor {kind}")
-    if kind == "serial" and args.workers not in (None, 1):
-        raise ParameterError(f"--workers must be 1 with --executor serial, got {args.workers}")
-    workers = args.workers or (1 if kind == "serial" else default_workers())
-    return kind, workers
+    if kind == "serial" and workers not in (None, 1):
+        raise ParameterError(f"--workers must be 1 with --executor serial, got {workers}")
+    return kind, workers or (1 if kind == "serial" else default_workers())
 
 
 def execute(
     command: str,
     study: Study,
     folder: Path,
-    args: argparse.Namespace,
+    execution: Execution,
     extra: dict[str, Any] | None = None,
 ) -> tuple[StudyResult, Any]:
-    """Run ``study`` into ``folder`` with the executor the options ask for; write the manifest.
+    """Run ``study`` into ``folder`` as ``execution`` says; prepare the manifest.
+
+    Args:
+        command: The manifest's command name (``"mc"``, ``"sweep"``, ``"sa"``).
+        study: The study to run.
+        folder: Output folder.
+        execution: Executor and runner switches.
+        extra: More entries for the manifest's ``study`` block.
 
     Returns:
         The study result and the manifest (its ``outputs`` to be completed by the caller,
         which then calls ``manifest.write``).
+
+    Raises:
+        ParameterError: The execution settings do not fit together.
+        StudyAbortedError: The study stopped (see :func:`~abm.experiments.runner.run_study`).
     """
     from abm.experiments.executors import make_executor
     from abm.manifest import Manifest
 
-    kind, workers = resolve_execution(args)
-    prepare_output(study, folder, resume=args.resume)  # before anything is written
+    kind, workers = resolve_execution(execution.executor, execution.workers, execution.scheduler)
+    prepare_output(study, folder, resume=execution.resume)  # before anything is written
     manifest = Manifest(
         command,
         {
@@ -64,21 +116,17 @@ def execute(
         },
         seed=study.seed,
     )
-    with make_executor(kind, workers, args.scheduler) as (executor, description):
-        try:
-            result = run_study(
-                study,
-                folder,
-                executor,
-                workers=workers,
-                resume=args.resume,
-                fail_fast=args.fail_fast,
-                progress=not args.quiet,
-                csv=args.csv,
-            )
-        except StudyAbortedError as error:
-            print(f"abm {command}: error: {error}", file=sys.stderr)
-            raise SystemExit(1) from None
+    with make_executor(kind, workers, execution.scheduler) as (executor, description):
+        result = run_study(
+            study,
+            folder,
+            executor,
+            workers=workers,
+            resume=execution.resume,
+            fail_fast=execution.fail_fast,
+            progress=execution.progress,
+            csv=execution.csv,
+        )
     if kind == "dask":
         from importlib.metadata import version
 
@@ -94,20 +142,3 @@ def execute(
     }
     manifest.outputs = ["study.json", *result.outputs]
     return result, manifest
-
-
-def summarise(result: StudyResult, folder: Path, description: str) -> int:
-    """Print the study's summary; return the exit code (1 if any run failed)."""
-    failed = len(result.failures)
-    print(
-        f"{description}: {result.n_runs} runs ({result.ran} now, {result.resumed} resumed), "
-        f"{failed} failed, {result.wall_seconds:.1f} s"
-    )
-    for failure in result.failures[:10]:
-        print(f"  run {failure.run_id} (seed {failure.seed}): {failure.error}", file=sys.stderr)
-    if failed > 10:
-        print(f"  … and {failed - 10} more (see runs.parquet)", file=sys.stderr)
-    if result.stopped:
-        print("stopped at the first failure (--fail-fast); --resume continues", file=sys.stderr)
-    print(f"results in {folder}")
-    return 1 if failed else 0

@@ -490,3 +490,72 @@ def propensity_as_quadratic_logit(
         np.asarray(steepness * (growth + margin)),
         np.asarray(-steepness * growth),
     )
+
+
+#: Shares on the grid of :func:`share_curves`: 0, 0.0025, …, 1.
+SHARE_POINTS = 401
+
+
+@dataclass(frozen=True)
+class ShareCurves:
+    """The gain from opening and the propensity to open against the share, for several edges.
+
+    Attributes:
+        growth_value: γ.
+        licensing: ℓ.
+        precision: λ.
+        shares: The shares s, evenly from 0 to 1, shape (S,).
+        edges: The performance edges κ, shape (E,).
+        gain: Δ(s) for each edge (rows) and share (columns), shape (E, S).
+        probability: P(open) likewise, shape (E, S).
+        interval_lower: s₋ for each edge, NaN where opening never pays, shape (E,).
+        interval_upper: s₊ likewise, shape (E,).
+    """
+
+    growth_value: float
+    licensing: float
+    precision: float
+    shares: FloatArray
+    edges: FloatArray
+    gain: FloatArray
+    probability: FloatArray
+    interval_lower: FloatArray
+    interval_upper: FloatArray
+
+
+def share_curves(
+    edges: ArrayLike,
+    growth_value: float = DEFAULT_GROWTH_VALUE,
+    licensing: float = DEFAULT_LICENSING,
+    precision: float = DEFAULT_PRECISION,
+    points: int = SHARE_POINTS,
+) -> ShareCurves:
+    """Δ(s), P(open) and the open interval over a grid of shares, one curve per edge κ.
+
+    The data of ``abm open-source --plot`` and of its figure.
+
+    Args:
+        edges: The performance edges κ ≥ 0 to compare, one curve each.
+        growth_value: γ ≥ 0.
+        licensing: ℓ ≥ 0.
+        precision: λ > 0.
+        points: Shares on the grid from 0 to 1 (both included).
+
+    Returns:
+        The curves.
+    """
+    lead = np.asarray(edges, dtype=float)
+    shares = np.linspace(0.0, 1.0, points)
+    grid_share, grid_edge = np.meshgrid(shares, lead, indexing="xy")
+    lower, upper = open_interval(growth_value, licensing, lead)
+    return ShareCurves(
+        growth_value=growth_value,
+        licensing=licensing,
+        precision=precision,
+        shares=shares,
+        edges=lead,
+        gain=opening_gain(grid_share, growth_value, licensing, grid_edge),
+        probability=open_probability(grid_share, growth_value, licensing, grid_edge, precision),
+        interval_lower=lower,
+        interval_upper=upper,
+    )

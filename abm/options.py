@@ -1,4 +1,8 @@
-"""Argument types for the command line: numbers checked against a range, one-line errors."""
+"""Argument parsing shared by the command line and the studies: checked types, one-line errors.
+
+Both ``abm.cli`` and ``analysis`` parse options; this module sits below both (it imports only
+:mod:`abm.validation`), so neither has to import the other.
+"""
 
 from __future__ import annotations
 
@@ -53,6 +57,14 @@ def integer(low: int | None = None, high: int | None = None) -> Callable[[str], 
 
     parse.__name__ = f"integer in {interval}"
     return parse
+
+
+class ArgumentParser(argparse.ArgumentParser):
+    """An argparse parser whose errors are one line and exit with code 2."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        """Print ``<prog>: error: <message>`` and exit 2, without the usage block."""
+        self.exit(2, f"{self.prog}: error: {message}\n")
 
 
 NON_NEGATIVE = real(0.0)
