@@ -479,18 +479,12 @@ def _market_error(error: ParameterError) -> ParameterError:
     return ParameterError(f"market.{message}")
 
 
-def check_market(market: dict[str, Any], *, seed: int = 0, build: bool = True) -> None:
-    """Check a market block: the config tree, and (``build``) one model built from it.
-
-    Building catches what needs draws (a list distribution's length, a learning rule's
-    parameters); it costs milliseconds.
-    """
-    from abm.experiments.simulate import build_model
+def check_market(market: dict[str, Any]) -> None:
+    """Check a market block without building a market (:meth:`MarketConfig.check`)."""
+    from abm.market import MarketConfig
 
     try:
-        built = build_model(market, seed, check_only=not build)
-        if build:
-            built.close()
+        MarketConfig.from_dict(market).check()
     except ParameterError as error:
         raise _market_error(error) from None
     except (TypeError, ValueError) as error:
@@ -501,7 +495,7 @@ def check_scenario(scenario: Scenario) -> None:
     """Check everything that can fail before a run starts (market, outcome, sweep, bounds)."""
     from abm.market import OBSERVABLES
 
-    check_market(scenario.market_data(), seed=scenario.seed)
+    check_market(scenario.market_data())
     experiment = scenario.experiment
     if experiment.outcome not in OBSERVABLES:
         hint = _suggest(experiment.outcome, list(OBSERVABLES), "observables")
@@ -565,7 +559,7 @@ def _check_override(
     except ParameterError as error:
         raise ParameterError(f"{where}: {error}") from None
     try:
-        check_market(market, seed=scenario.seed, build=build)
+        check_market(market)
     except ParameterError as error:
         shown = ", ".join(f"{path} = {value:g}" for path, value in overrides.items())
         raise ParameterError(f"{where} ({shown}): {error}") from None

@@ -13,13 +13,13 @@ import math
 from dataclasses import asdict, dataclass, field, fields, is_dataclass
 from typing import Any
 
+from abm.market.clearing import DEMAND_RULES
 from abm.market.distributions import Distribution, as_distribution
 from abm.validation import ParameterError, check_choice, check_range
 
 BARGAINING = ("fixed", "nash", "egalitarian", "kalai_smorodinsky", "generalist")
 MATCHING = ("pairs", "learned")
 INFORMATION = ("experienced", "counterfactual")
-DEMAND_RULES = ("captive", "limit_pricing", "logit")
 REGULATOR_MODES = ("static", "schedule", "adaptive")
 ADAPTIVE_LEVERS = ("theta", "penalty")
 FRONTIERS = ("endogenous", "exogenous")
@@ -237,6 +237,33 @@ class MarketConfig:
         """Build from nested dicts; unknown keys raise ParameterError naming them."""
         return _build(cls, data, "")
 
+    def check(self) -> None:
+        """Everything :meth:`validate` checks, plus what a model would find when built.
+
+        Distribution supports and list lengths, and every learning rule's parameters against
+        its declared ranges, without drawing or allocating anything: a scenario is checked
+        without building a market.
+        """
+        self.validate()
+        g, s, c = self.generalists, self.specialists, self.closed_firms
+        positive = {"alpha0", "compliance"}
+        for name in ("alpha0", "licensing", "reputation", "operation", "compliance", "production"):
+            _check_distribution(
+                f"generalists.{name}", getattr(g, name), g.count, 0.0, name in positive
+            )
+        _check_distribution("specialists.specialist_cost", s.specialist_cost, s.count, 0.0, True)
+        _check_distribution("specialists.openness_leverage", s.openness_leverage, s.count, 0.0, False)
+        _check_distribution("closed_firms.initial_compute", c.initial_compute, c.count, 0.0, True)
+        _check_distribution("closed_firms.compute_cost", c.compute_cost, c.count, 0.0, False)
+        _check_distribution("demand.customers", self.demand.customers, self.demand.niches, 0.0, False)
+        for path, learning, count in (
+            ("generalists.learning", g.learning, g.count),
+            ("specialists.learning", s.learning, s.count),
+            ("specialists.effort_learning", s.effort_learning, s.count),
+            ("closed_firms.learning", c.learning, c.count),
+        ):
+            _check_rule_params(path, learning, count)
+
     def validate(self) -> None:
         """Check every field that needs no random draw; raise ParameterError naming it."""
         _check_count("generalists.count", self.generalists.count, 1)
@@ -295,6 +322,36 @@ class MarketConfig:
             ("closed_firms.learning", c.learning),
         ):
             _check_learning(path, learning)
+
+
+def _check_distribution(path: str, spec: Any, count: int, low: float, low_open: bool) -> None:
+    """A per-agent distribution: its kind, its support against the range, a list's length."""
+    distribution = as_distribution(spec, path)
+    distribution.check(path)
+    support_low, _ = distribution.support()
+    if support_low < low or (low_open and support_low <= low):
+        bracket = "(" if low_open else "["
+        raise ParameterError(
+            f"{path} must be in {bracket}{low:g}, inf), but its {distribution.kind} distribution "
+            f"reaches {support_low:g}"
+        )
+    if distribution.kind == "list" and len(distribution.values) != count:
+        raise ParameterError(
+            f"{path}: a list gives one value per agent, so it needs {count} values, "
+            f"got {len(distribution.values)}"
+        )
+
+
+def _check_rule_params(path: str, learning: LearningConfig, count: int) -> None:
+    """A rule's parameters, checked against its declared ranges (nothing is allocated)."""
+    from abm.learning import resolve_parameters, rule_info
+
+    if not isinstance(learning.params, dict):
+        raise ParameterError(f"{path}.params must be a table, got {learning.params!r}")
+    try:
+        resolve_parameters(rule_info(learning.rule).rule_class, learning.params, max(count, 1))
+    except ParameterError as error:
+        raise ParameterError(f"{path}.params: {error}") from None
 
 
 def _check_learning(path: str, learning: LearningConfig) -> None:
