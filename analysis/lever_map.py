@@ -74,7 +74,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     import pandas as pd
 
     from abm.figures.openness import lever_figure
-    from abm.market.validation import DELTA
+    from abm.market.checks import DELTA
     from abm.theory.landscape import lever_map
     from abm.theory.openness_game import OpennessGame
 
