@@ -25,6 +25,7 @@ STUDIES: dict[str, str] = {
     "firm-size": "analysis.firm_size",
     "learning": "analysis.learning_convergence",
     "policy": "analysis.policy_over_time",
+    "information": "analysis.information",
 }
 
 #: One-line summaries for ``abm study --help`` (kept here so help needs no heavy import).
@@ -36,6 +37,7 @@ SUMMARIES: dict[str, str] = {
     "firm-size": "5. propensity to open against share of applications, inverted U",
     "learning": "6. convergence of each learning rule to the analytical openness",
     "policy": "7. fan charts under no regulation, a static rule and an adaptive regulator",
+    "information": "8. learned ω under experienced vs counterfactual information; vs followers",
 }
 
 
