@@ -104,19 +104,25 @@ def test_study_module_entry_point_exits_2_on_bad_option(tmp_path: Path) -> None:
     assert len(result.stderr.strip().splitlines()) == 1
 
 
-def test_firm_size_inverted_u_peaks_near_the_theory(tmp_path: Path) -> None:
+def test_firm_size_inverted_u_and_edge(tmp_path: Path) -> None:
     findings = _run("firm-size", tmp_path)
-    assert findings["fit_status"] == "ok" and findings["interior_peak"] is True
     assert findings["theory_peak"] == pytest.approx(0.6)
-    assert abs(findings["fitted_peak"] - findings["theory_peak"]) <= 0.1
-    owners = pd.read_parquet(tmp_path / "owners.parquet")
-    binned = pd.read_parquet(tmp_path / "propensity_binned.parquet")
-    assert binned["firms"].sum() == len(owners) == findings["owners"]
-    assert binned["openers"].sum() == owners["opened"].sum()
-    # The middle of the size range opens more often than the smallest owners.
-    small = owners[owners["share"] < 0.15]["opened"].mean()
-    middle = owners[(owners["share"] > 0.4) & (owners["share"] < 0.7)]["opened"].mean()
-    assert middle > small
+    assert "pending" in findings["market_overlay"]
+    curves = pd.read_parquet(tmp_path / "propensity_curves.parquet")
+    for edge, curve in curves.groupby("edge"):
+        probability = curve["probability"].to_numpy()
+        peak = curve["share"].to_numpy()[np.argmax(probability)]
+        assert peak == pytest.approx(0.6, abs=0.01)  # inverted U with an interior peak
+        assert probability[0] < probability.max() and probability[-1] < probability.max()
+        # Δ(s) = γ s(1−s) − ℓ(1−s) − κ at the defaults γ = 1, ℓ = 0.2
+        s = curve["share"].to_numpy()
+        expected = s * (1 - s) - 0.2 * (1 - s) - edge
+        assert np.allclose(curve["gain"], expected, atol=1e-12)
+    # a larger edge lowers the propensity everywhere and narrows the opening interval
+    wide = curves.pivot(index="share", columns="edge", values="probability")
+    assert (wide.diff(axis=1).iloc[:, 1:] < 0).all().all()
+    assert findings["width_falls_with_edge"] is True
+    assert findings["edges"]["0.05"]["open_lower"] == pytest.approx(0.268, abs=1e-3)
 
 
 def test_learning_leaders_reach_their_benchmarks(tmp_path: Path) -> None:
