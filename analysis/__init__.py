@@ -10,7 +10,7 @@ a number. It imports nothing heavy (``abm --help`` reads it), and nothing from `
 
 from __future__ import annotations
 
-#: Study name -> module, in the order of the issue's list (1–7).
+#: Study name -> module, in order (1–8).
 STUDIES: dict[str, str] = {
     "openness": "analysis.openness_without_regulation",
     "landscape": "analysis.regulatory_landscape",
@@ -19,6 +19,7 @@ STUDIES: dict[str, str] = {
     "firm-size": "analysis.firm_size",
     "learning": "analysis.learning_convergence",
     "policy": "analysis.policy_over_time",
+    "information": "analysis.information",
 }
 
 #: One-line summaries for ``abm study --help`` (kept here so help needs no heavy import).
@@ -30,11 +31,12 @@ SUMMARIES: dict[str, str] = {
     "firm-size": "5. propensity to open against share of applications, inverted U",
     "learning": "6. convergence of each learning rule to the analytical openness",
     "policy": "7. fan charts under no regulation, a static rule and an adaptive regulator",
+    "information": "8. learned ω under experienced vs counterfactual information, SPE vs Nash",
 }
 
 
 def resolve(name: str) -> str:
-    """The study name for ``name`` (a name, a module name or the number 1–7).
+    """The study name for ``name`` (a name, a module name or its number).
 
     Raises:
         ParameterError: ``name`` is none of these.

@@ -1,10 +1,16 @@
-"""Study 5, firm size and openness: the inverted U of the propensity to open.
+"""Study 5, firm size and openness: Model III's inverted U and the effect of a larger edge.
 
-Many small markets (:func:`abm.market.validation.check_open_sourcing`: 2–5 model owners, only
-Model III's gain separates opening from not) pool each owner's measured share of applications
-and whether it released openly. The figure shows the binned opening rates with Wilson 95 %
-intervals, the fitted quadratic logit (:func:`abm.theory.propensity.estimate_propensity`) with
-its peak, and Model III's analytical propensity at its defaults with the peak s*.
+Model III (:mod:`abm.theory.open_sourcing`): an owner with share s of the applications built on
+its model gains Δ(s) = γ·s·(1−s) − ℓ·(1−s) − κ by opening it and opens with probability
+1/(1 + exp(−λ·Δ(s))). The figure shows the propensity (left) and the gain (right) against s for
+several edges κ (the performance lead handed to rivals): the propensity is an inverted U peaking
+at s* = (γ+ℓ)/(2γ) whatever κ, and a larger edge lowers it everywhere and narrows the interval
+(s₋, s₊) of shares at which opening pays, until it closes.
+
+The market overlay of the earlier version (owners' measured shares and openings in simulated
+markets) relied on Δ(s) being added to the owners' payoffs, which the rewritten market no
+longer does: the market pays only what clearing pays. The in-market mechanism is pending
+(issue "Firm size and the race inside the market"); the figure and findings say so.
 
 ``python -m analysis.firm_size [--quick] [--out DIR]``.
 """
@@ -17,123 +23,115 @@ from analysis._common import run_main, start
 
 NAME = "firm-size"
 DESCRIPTION = (
-    "Propensity to open against the measured share of applications across many simulated "
-    "markets, with the analytical curve and the fitted inverted U."
+    "Model III's propensity to open against the share of applications (inverted U) and the "
+    "effect of a larger edge; the in-market mechanism is pending."
 )
+
+#: Edges κ compared (the default 0.05 first).
+EDGES = (0.05, 0.1, 0.15, 0.2)
+#: The issue that will bring the mechanism into the market.
+PENDING = "Firm size and the race inside the market"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the study; write the figure, the pooled and binned tables, findings and manifest."""
+    """Run the study; write the figure, the curves and intervals tables, findings, manifest."""
     import matplotlib.pyplot as plt
     import numpy as np
     import pandas as pd
-    from abm.market.validation import check_open_sourcing
 
     from abm.figures import OKABE_ITO
     from abm.theory.open_sourcing import (
-        DEFAULT_EDGE,
         DEFAULT_GROWTH_VALUE,
         DEFAULT_LICENSING,
         DEFAULT_PRECISION,
+        open_interval,
         open_probability,
+        opening_gain,
         propensity_peak,
     )
 
     context = start(NAME, DESCRIPTION, argv)
-    markets, periods = (60, 40) if context.args.quick else (400, 150)
+    points = 201 if context.args.quick else 1001
+    growth, licensing, precision = DEFAULT_GROWTH_VALUE, DEFAULT_LICENSING, DEFAULT_PRECISION
     context.parameters = {
-        "markets": markets,
-        "periods": periods,
-        "market_config": "abm.market.validation.open_sourcing_config (2–5 owners per market)",
-        "note": "market seeds are fixed by check_open_sourcing (1000 + market index)",
+        "growth_value": growth,
+        "licensing": licensing,
+        "precision": precision,
+        "edges": list(EDGES),
+        "share_points": points,
+        "market_overlay": f"pending (issue {PENDING!r})",
     }
-    context.say(f"{markets} markets × {periods} periods …")
-    check = check_open_sourcing(markets, periods)
-    fit, table = check.data["fit"], check.data["table"]
-    share, opened = check.data["share"], check.data["opened"]
-    target = float(propensity_peak(DEFAULT_GROWTH_VALUE, DEFAULT_LICENSING))
+    share = np.linspace(0.0, 1.0, points)
+    target = float(propensity_peak(growth, licensing))
+    frames, intervals = [], []
+    for edge in EDGES:
+        probability = open_probability(share, growth, licensing, edge, precision)
+        frames.append(
+            pd.DataFrame(
+                {
+                    "edge": edge,
+                    "share": share,
+                    "gain": opening_gain(share, growth, licensing, edge),
+                    "probability": probability,
+                }
+            )
+        )
+        lower, upper = open_interval(growth, licensing, edge)
+        intervals.append(
+            {
+                "edge": edge,
+                "open_lower": float(lower),
+                "open_upper": float(upper),
+                "open_width": float(np.nan_to_num(upper - lower)),
+                "peak_share": float(share[np.argmax(probability)]),
+                "peak_probability": float(probability.max()),
+            }
+        )
+    curves = pd.concat(frames, ignore_index=True)
+    table = pd.DataFrame(intervals)
 
-    grid = np.linspace(0.0, 1.0, 301)
-    analytic = open_probability(
-        grid, DEFAULT_GROWTH_VALUE, DEFAULT_LICENSING, DEFAULT_EDGE, DEFAULT_PRECISION
+    colours = [OKABE_ITO[k] for k in ("bluish_green", "blue", "orange", "vermillion")]
+    figure, (left, right) = plt.subplots(1, 2, figsize=(15, 6.2), constrained_layout=True)
+    for colour, edge in zip(colours, EDGES, strict=True):
+        curve = curves[curves["edge"] == edge]
+        left.plot(curve["share"], curve["probability"], color=colour, lw=2.2, label=f"κ = {edge:g}")
+        right.plot(curve["share"], curve["gain"], color=colour, lw=2.2, label=f"κ = {edge:g}")
+    for axis in (left, right):
+        axis.axvline(target, color="black", ls=":", lw=1.5, label=f"s* = {target:g}")
+        axis.set(xlabel="owner's share of applications s", xlim=(0, 1))
+    right.axhline(0.0, color="grey", lw=1.2)
+    left.set(ylabel="probability of releasing openly", ylim=(0, 1))
+    right.set(ylabel="gain from opening Δ(s)")
+    left.set_title(f"Model III propensity (γ = {growth:g}, ℓ = {licensing:g}, λ = {precision:g})")
+    right.set_title("Gain from opening: positive on (s₋, s₊)")
+    left.legend(fontsize=11, loc="upper left")
+    right.legend(fontsize=11, loc="lower right")
+    widths = table.set_index("edge")["open_width"]
+    closed = [edge for edge in EDGES if widths[edge] == 0.0]
+    figure.suptitle(
+        f"Model III: mid-sized owners open most (peak s* = {target:g} for every edge); a larger "
+        f"edge narrows the shares at which opening pays ({widths.iloc[0]:.2f} wide at κ = "
+        f"{EDGES[0]:g}{', none at κ = ' + format(closed[0], 'g') if closed else ''}).\n"
+        f"Closed form only: the in-market mechanism is pending (issue “{PENDING}”).",
+        fontsize=14,
     )
-    figure, axis = plt.subplots(figsize=(10, 6.5), constrained_layout=True)
-    rng = np.random.default_rng(context.args.seed)
-    axis.scatter(
-        share,
-        opened.astype(float) + rng.uniform(-0.025, 0.025, share.size),
-        s=8,
-        color=OKABE_ITO["grey"],
-        alpha=0.35,
-        label="owners (opened = 1, jittered)",
-    )
-    shown = table.dropna(subset=["rate"])
-    axis.errorbar(
-        shown["mean_share"],
-        shown["rate"],
-        yerr=np.maximum(  # Wilson bounds can sit a rounding error inside the rate
-            0.0, [shown["rate"] - shown["rate_lower"], shown["rate_upper"] - shown["rate"]]
-        ),
-        fmt="o",
-        color=OKABE_ITO["blue"],
-        ms=8,
-        capsize=3,
-        markeredgecolor="black",
-        label="share that opened, per bin (Wilson 95 %)",
-    )
-    axis.plot(
-        grid,
-        analytic,
-        color=OKABE_ITO["bluish_green"],
-        lw=2.2,
-        label=f"Model III propensity (γ = {DEFAULT_GROWTH_VALUE:g}, ℓ = {DEFAULT_LICENSING:g})",
-    )
-    axis.axvline(target, color=OKABE_ITO["bluish_green"], ls=":", lw=1.5, label=f"s* = {target:g}")
-    if fit.converged:
-        axis.plot(
-            grid,
-            fit.probability(grid),
-            color=OKABE_ITO["vermillion"],
-            lw=2.2,
-            ls="--",
-            label="fitted quadratic logit",
-        )
-        axis.axvline(
-            fit.peak,
-            color=OKABE_ITO["vermillion"],
-            ls=":",
-            lw=1.5,
-            label=f"fitted peak {fit.peak:.2f}",
-        )
-    axis.set(
-        xlabel="owner's share of applications s (mean over the run)",
-        ylabel="probability of releasing openly",
-        xlim=(0, 1),
-        ylim=(-0.06, 1.06),
-    )
-    shape = "an inverted U" if fit.interior_peak else "no significant inverted U"
-    axis.set_title(
-        f"Mid-sized owners open most: {shape} peaking at s = {fit.peak:.2f} "
-        f"(theory {target:g}),\n{share.size} owners in {markets} markets; U-test p = "
-        f"{fit.u_test_p_value:.2g}",
-        fontsize=13,
-    )
-    axis.legend(fontsize=10, loc="upper right")
     context.figure(figure, "propensity_inverted_u")
-    context.table(pd.DataFrame({"share": share, "opened": opened}), "owners")
-    context.table(table, "propensity_binned")
+    context.table(curves, "propensity_curves")
+    context.table(table, "open_intervals")
     findings = {
-        "owners": int(share.size),
-        "fit_status": fit.status,
-        "fitted_peak": float(fit.peak),
         "theory_peak": target,
-        "interior_peak": bool(fit.interior_peak),
-        "curvature": float(fit.curvature),
-        "curvature_p_value": float(fit.curvature_p_value),
-        "u_test_p_value": float(fit.u_test_p_value),
-        "check_passed": check.passed,
+        "edges": {
+            f"{row['edge']:g}": {key: value for key, value in row.items() if key != "edge"}
+            for row in intervals
+        },
+        "width_falls_with_edge": bool(np.all(np.diff(table["open_width"]) <= 0.0)),
+        "market_overlay": f"pending: issue {PENDING!r}",
     }
-    context.say(f"fitted peak {fit.peak:.3f} (theory {target:g}); {check.detail}")
+    context.say(
+        f"peak s* = {target:g}; width of the opening interval by κ: "
+        + ", ".join(f"{edge:g}: {widths[edge]:.3f}" for edge in EDGES)
+        + f"; market overlay pending ({PENDING})"
+    )
     return context.finish(findings)
 
 

@@ -1,10 +1,21 @@
-"""Study 6, learning: does each learning rule find the analytical openness ω⁰?
+"""Study 6, learning: does each leader setting find its benchmark openness in the market?
 
-For every rule of :data:`abm.market.validation.RULE_SETTINGS` and many seeds,
-:func:`abm.market.validation.convergence_curve` gives the mean |ω_t − ω⁰| over identical
-one-generalist-one-specialist pairs (α0 = 0.5, δ = 0.5, ω⁰ = 0.1875) per period. The figure
-shows the median and the 50 % / 90 % bands across seeds, one panel for the rules that are meant
-to converge and one for those that are not (reported, never hidden).
+Independent generalist–specialist pairs (:func:`abm.market.checks.pair_config`: captive demand,
+fixed δ = 0.5, α0 = :data:`ALPHA0`) learn from what the market pays. The follower is
+:data:`abm.market.checks.FAST_FOLLOWER` on the fine effort grid. Each leader setting has its
+own yardstick from Model I:
+
+- the settings of :data:`abm.market.checks.EXPERIENCED_LEADERS` see only their own realised
+  payoff, so they learn the follower's response along with it: their benchmark is the SPE ω⁰;
+- the counterfactual best response (:data:`abm.market.checks.COUNTERFACTUAL`) sees forgone
+  payoffs with the follower's α1 held fixed: its benchmark is the myopic Nash ω^N.
+
+Each curve is the mean |ω_t − benchmark| over a group of pairs per period
+(:func:`abm.market.checks.benchmark_gap`); the groups play the role of seeds and the figure shows
+the median and 50 % / 90 % bands across them. The exploration an agent keeps up shows in
+these curves; what it has learned is its modal release over the last fifth of the periods, and
+the summary gives the share of pairs whose mode lies within 0.02 of the benchmark (as in V2).
+Settings that stay away are reported, not hidden.
 
 ``python -m analysis.learning_convergence [--quick] [--out DIR]``.
 """
@@ -12,17 +23,36 @@ to converge and one for those that are not (reported, never hidden).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import asdict
+from typing import Any
 
 from analysis._common import fan, run_main, start
 
 NAME = "learning"
 DESCRIPTION = (
-    "Convergence of each learning rule to the analytical openness: distance over time across "
-    "many seeds, including the rules that do not converge."
+    "Convergence of each leader setting (experienced learners, counterfactual best response) "
+    "to its Model I benchmark (SPE ω⁰ or myopic ω^N) in the market, across many pairs."
 )
 
 #: The validation tolerance on learned ω.
 TOLERANCE = 0.02
+#: The base model of every pair: ω⁰ = 0.375 and ω^N = 0.0625 are both interior.
+ALPHA0 = 0.25
+#: Name of the counterfactual leader setting in tables and findings.
+COUNTERFACTUAL_NAME = "best_response (counterfactual)"
+
+
+def _modal(path: Any) -> Any:
+    """Each pair's most frequent release over ``path`` (periods × pairs); NaN = abstaining."""
+    import numpy as np
+
+    codes = np.where(np.isnan(path), -1, np.round(path * 1e6)).astype(np.int64)
+    result = np.empty(path.shape[1])
+    for column in range(path.shape[1]):
+        values, counts = np.unique(codes[:, column], return_counts=True)
+        mode = values[counts.argmax()]
+        result[column] = np.nan if mode < 0 else mode / 1e6
+    return result
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -30,83 +60,137 @@ def main(argv: Sequence[str] | None = None) -> int:
     import matplotlib.pyplot as plt
     import numpy as np
     import pandas as pd
-    from abm.market.validation import RULE_SETTINGS, convergence_curve
 
     from abm.figures import OKABE_ITO
-    from abm.learning import rule_info
+    from abm.market import checks
+    from abm.market.model import MarketModel
+    from abm.theory.openness_game import myopic_benchmark, spe_benchmark
 
     context = start(NAME, DESCRIPTION, argv)
-    seeds, pairs, periods = (4, 10, 80) if context.args.quick else (40, 40, 400)
-    rules = list(RULE_SETTINGS)
+    groups, per_group, periods, fast_periods = (
+        (4, 4, 4000, 300) if context.args.quick else (20, 10, 4000, 400)
+    )
+    settings = {name: (leader, "spe") for name, leader in checks.EXPERIENCED_LEADERS.items()}
+    settings[COUNTERFACTUAL_NAME] = (checks.COUNTERFACTUAL, "myopic")
     context.parameters = {
-        "rules": {rule: RULE_SETTINGS[rule] for rule in rules},
-        "seeds": seeds,
-        "pairs": pairs,
-        "periods": periods,
-        "alpha0": 0.5,
+        "leaders": {
+            name: {**asdict(leader), "benchmark": benchmark}
+            for name, (leader, benchmark) in settings.items()
+        },
+        "follower": asdict(checks.FAST_FOLLOWER),
+        "effort": checks.FINE_EFFORT,
+        "alpha0": ALPHA0,
+        "delta": checks.DELTA,
+        "groups": groups,
+        "pairs_per_group": per_group,
+        "periods_experienced": periods,
+        "periods_counterfactual": fast_periods,
         "tolerance": TOLERANCE,
     }
-    context.say(f"{len(rules)} rules × {seeds} seeds × {pairs} pairs × {periods} periods …")
-    frames = []
-    for rule in rules:
-        for index in range(seeds):
-            curve = convergence_curve(
-                rule, pairs=pairs, periods=periods, seed=context.args.seed * 1000 + index
+    pairs = groups * per_group
+    context.say(f"{len(settings)} leader settings × {pairs} pairs …")
+    frames, targets, matched = [], {}, {}
+    for index, (name, (leader, benchmark)) in enumerate(settings.items()):
+        config = checks.pair_config(pairs, ALPHA0, leader, checks.FAST_FOLLOWER)
+        model = MarketModel(config, rng=context.args.seed * 1000 + index)
+        game = checks._game(model)
+        solve = spe_benchmark if benchmark == "spe" else myopic_benchmark
+        target = solve(game, checks.DELTA).openness
+        steps = periods if benchmark == "spe" else fast_periods
+        path = checks.openness_path(model, steps)
+        model.close()
+        gap = checks.benchmark_gap(path, target[None, :])  # (periods, pairs)
+        learned = _modal(path[-max(1, steps // 5) :])
+        matched[name] = float(np.mean(checks.benchmark_gap(learned, target) <= TOLERANCE + 1e-9))
+        by_group = gap.reshape(steps, groups, per_group).mean(axis=2)
+        targets[name] = float(target[0])
+        frames.append(
+            pd.DataFrame(
+                {
+                    "leader": name,
+                    "information": leader.information,
+                    "benchmark": benchmark,
+                    "target": float(target[0]),
+                    "group": np.tile(np.arange(groups), steps),
+                    "step": np.repeat(np.arange(1, steps + 1), groups),
+                    "gap": by_group.ravel(),
+                }
             )
-            frames.append(
-                pd.DataFrame(
-                    {"rule": rule, "seed": index, "step": np.arange(1, periods + 1), "gap": curve}
-                )
-            )
+        )
     curves = pd.concat(frames, ignore_index=True)
-    tail = curves[curves["step"] > periods - max(5, periods // 10)]
-    final = tail.groupby(["rule", "seed"])["gap"].mean().groupby("rule")
-    summary = pd.DataFrame(
-        {
-            "converges_by_design": [rule_info(rule).converges for rule in rules],
-            "final_gap_median": final.median().reindex(rules).to_numpy(),
-            "final_gap_q95": final.quantile(0.95).reindex(rules).to_numpy(),
-        },
-        index=pd.Index(rules, name="rule"),
-    )
+    rows = []
+    for name, curve in curves.groupby("leader", sort=False):
+        last = int(curve["step"].max())
+        tail = curve[curve["step"] > last - max(5, last // 10)]
+        final = tail.groupby("group")["gap"].mean()
+        rows.append(
+            {
+                "leader": name,
+                "information": curve["information"].iloc[0],
+                "benchmark": curve["benchmark"].iloc[0],
+                "target": targets[name],
+                "judged": name in (checks.JUDGED_LEADER, COUNTERFACTUAL_NAME),
+                "periods": last,
+                "final_gap_median": float(final.median()),
+                "final_gap_q95": float(final.quantile(0.95)),
+                "share_mode_within_tolerance": matched[name],
+            }
+        )
+    summary = pd.DataFrame(rows)
     summary["within_tolerance"] = summary["final_gap_median"] <= TOLERANCE
-    summary = summary.reset_index()
 
-    # Yellow and grey are too faint for thin bands on white.
-    colours = [colour for name, colour in OKABE_ITO.items() if name not in ("yellow", "grey")]
+    colours = [colour for key, colour in OKABE_ITO.items() if key not in ("yellow", "grey")]
     figure, axes = plt.subplots(1, 2, figsize=(15, 6.2), sharey=True, constrained_layout=True)
-    for axis, converging in zip(axes, (True, False), strict=True):
-        chosen = summary[summary["converges_by_design"] == converging]["rule"]
-        for colour, rule in zip(colours, chosen, strict=False):
-            fan(axis, curves[curves["rule"] == rule], "gap", colour, rule.replace("_", " "))
+    for axis, benchmark in zip(axes, ("spe", "myopic"), strict=True):
+        chosen = summary[summary["benchmark"] == benchmark]
+        for colour, row in zip(colours, chosen.to_dict("records"), strict=False):
+            fan(
+                axis,
+                curves[curves["leader"] == row["leader"]],
+                "gap",
+                colour,
+                row["leader"].replace("_", " ") + ("" if row["judged"] else " (reported)"),
+            )
         axis.axhline(TOLERANCE, color="black", ls="--", lw=1.2, label=f"tolerance {TOLERANCE}")
         axis.set_yscale("symlog", linthresh=0.01)
         axis.set_xscale("log")
-        axis.set(xlabel="period (log scale)", ylabel="mean |ω_t − ω⁰| over pairs")
+        symbol = "ω⁰" if benchmark == "spe" else "ω^N"
+        axis.set(xlabel="period (log scale)", ylabel=f"mean |ω_t − {symbol}| over pairs")
         axis.set_title(
-            "rules meant to converge" if converging else "rules not meant to converge",
+            f"experienced leaders → SPE ω⁰ = {targets[checks.JUDGED_LEADER]:.4g}"
+            if benchmark == "spe"
+            else f"counterfactual best response → myopic ω^N = {targets[COUNTERFACTUAL_NAME]:.4g}",
             fontsize=13,
         )
         axis.legend(fontsize=10, loc="upper right")
-    converged = summary[summary["within_tolerance"]]["rule"].tolist()
+    converged = summary[summary["within_tolerance"]]["leader"].tolist()
     figure.suptitle(
-        f"{len(converged)} of {len(rules)} learning rules reach ω⁰ within {TOLERANCE} "
-        f"(median and 50/90 % bands over {seeds} seeds)",
+        f"{len(converged)} of {len(summary)} leader settings end within {TOLERANCE} of their "
+        f"benchmark (α0 = {ALPHA0:g}; median and 50/90 % bands over {groups} groups of "
+        f"{per_group} pairs)",
         fontsize=15,
     )
     context.figure(figure, "learning_convergence")
     context.table(curves, "convergence_curves")
     context.table(summary, "convergence_summary")
     findings = {
-        row["rule"]: {
-            "converges_by_design": bool(row["converges_by_design"]),
-            "final_gap_median": float(row["final_gap_median"]),
+        row["leader"]: {
+            "information": row["information"],
+            "benchmark": row["benchmark"],
+            "target": row["target"],
+            "judged": bool(row["judged"]),
+            "final_gap_median": row["final_gap_median"],
+            "final_gap_q95": row["final_gap_q95"],
             "within_tolerance": bool(row["within_tolerance"]),
+            "share_mode_within_tolerance": row["share_mode_within_tolerance"],
         }
         for row in summary.to_dict("records")
     }
-    for rule, item in findings.items():
-        context.say(f"  {rule:<26} final gap {item['final_gap_median']:.4f}")
+    for name, item in findings.items():
+        context.say(
+            f"  {name:<32} final gap {item['final_gap_median']:.4f}; modal ω within "
+            f"{TOLERANCE} in {item['share_mode_within_tolerance']:.0%} of pairs"
+        )
     return context.finish(findings)
 
 

@@ -72,9 +72,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the study; write the lever maps, the table and the manifest."""
     import numpy as np
     import pandas as pd
-    from abm.market.validation import DELTA
 
     from abm.figures.openness import lever_figure
+    from abm.market.checks import DELTA
     from abm.theory.landscape import lever_map
     from abm.theory.openness_game import OpennessGame
 

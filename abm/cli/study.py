@@ -36,7 +36,9 @@ DESCRIPTION = (
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Register ``NAME`` and pass everything after it to the study."""
-    parser.add_argument("name", metavar="NAME", help="study: " + ", ".join(_STUDIES) + " (or 1–7)")
+    parser.add_argument(
+        "name", metavar="NAME", help="study: " + ", ".join(_STUDIES) + f" (or 1–{len(_STUDIES)})"
+    )
     parser.add_argument(
         "options", nargs=argparse.REMAINDER, metavar="...", help="the study's own options"
     )

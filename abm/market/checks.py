@@ -194,6 +194,30 @@ def learned_release(model: MarketModel, periods: int, window: float = 0.2) -> np
     return np.where(mode < g.grid.size, g.grid[np.minimum(mode, g.grid.size - 1)], np.nan)
 
 
+def openness_path(model: MarketModel, periods: int) -> np.ndarray:
+    """Run ``periods`` and return each generalist's release every period, shape (periods, G).
+
+    NaN where a generalist abstained that period (for convergence curves).
+    """
+    g = model.generalists
+    path = np.empty((periods, g.count))
+    for period in range(periods):
+        model.step()
+        path[period] = g.openness
+    return path
+
+
+def benchmark_gap(openness: np.ndarray, target: np.ndarray) -> np.ndarray:
+    """|ω − target| element-wise (broadcast); 0 where both abstain, 1 where only one does.
+
+    NaN (abstaining) in either argument stands for leaving the market.
+    """
+    openness, target = np.broadcast_arrays(np.asarray(openness, float), np.asarray(target, float))
+    left, expected = np.isnan(openness), np.isnan(target)
+    gap = np.abs(np.nan_to_num(openness) - np.nan_to_num(target))
+    return np.where(left | expected, np.where(left & expected, 0.0, 1.0), gap)
+
+
 def agreement(
     learned: np.ndarray, target_openness: np.ndarray, target_regime: np.ndarray, theta: Any
 ) -> np.ndarray:

@@ -252,10 +252,14 @@ class MarketConfig:
                 f"generalists.{name}", getattr(g, name), g.count, 0.0, name in positive
             )
         _check_distribution("specialists.specialist_cost", s.specialist_cost, s.count, 0.0, True)
-        _check_distribution("specialists.openness_leverage", s.openness_leverage, s.count, 0.0, False)
+        _check_distribution(
+            "specialists.openness_leverage", s.openness_leverage, s.count, 0.0, False
+        )
         _check_distribution("closed_firms.initial_compute", c.initial_compute, c.count, 0.0, True)
         _check_distribution("closed_firms.compute_cost", c.compute_cost, c.count, 0.0, False)
-        _check_distribution("demand.customers", self.demand.customers, self.demand.niches, 0.0, False)
+        _check_distribution(
+            "demand.customers", self.demand.customers, self.demand.niches, 0.0, False
+        )
         for path, learning, count in (
             ("generalists.learning", g.learning, g.count),
             ("specialists.learning", s.learning, s.count),
