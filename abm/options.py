@@ -1,7 +1,7 @@
 """Argument parsing shared by the command line and the studies: checked types, one-line errors.
 
 Both ``abm.cli`` and ``analysis`` parse options; this module sits below both (it imports only
-:mod:`abm.validation`), so neither has to import the other.
+:mod:`abm.errors`), so neither has to import the other.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import argparse
 import math
 from collections.abc import Callable
 
-from abm.validation import describe_range
+from abm.errors import describe_range
 
 
 def real(

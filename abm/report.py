@@ -15,7 +15,7 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from abm.validation import ParameterError
+from abm.errors import ParameterError
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -34,7 +34,7 @@ A scenario file has a few top-level keys and four tables::
     [experiment.parameters]      # samplers: market path -> [low, high]
     "regulator.theta" = [0.0, 1.0]
 
-Every problem raises one :class:`~abm.validation.ParameterError` naming the key path, the
+Every problem raises one :class:`~abm.errors.ParameterError` naming the key path, the
 value and what is accepted; unknown keys come with a "did you mean" suggestion (difflib).
 The market block is checked by :meth:`MarketConfig.validate` and by building the model once,
 and its errors are re-worded with the ``market.`` prefix so they name the file's key path.
@@ -51,7 +51,7 @@ from dataclasses import asdict, dataclass, field, fields, is_dataclass
 from pathlib import Path
 from typing import Any
 
-from abm.validation import ParameterError
+from abm.errors import ParameterError
 
 SAMPLERS: tuple[str, ...] = ("grid", "lhs", "sobol", "morris")
 _TOP_KEYS = ("name", "description", "seed", "horizon", "market", "output", "experiment")

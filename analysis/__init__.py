@@ -47,7 +47,7 @@ def resolve(name: str) -> str:
     for key, module in STUDIES.items():
         if name in (key, module.rsplit(".", 1)[1]):
             return key
-    from abm.validation import ParameterError
+    from abm.errors import ParameterError
 
     raise ParameterError(
         f"study must be one of {', '.join(names)} (or 1–{len(names)}), got {name!r}"

@@ -169,7 +169,7 @@ def fan(axis: Any, frame: Any, column: str, colour: str, label: str) -> None:
 
 def run_main(main: Callable[[Sequence[str] | None], int]) -> None:
     """``python -m analysis.NAME`` entry: one-line errors, exit 2 on bad parameters."""
-    from abm.validation import ParameterError
+    from abm.errors import ParameterError
 
     try:
         raise SystemExit(main(None))

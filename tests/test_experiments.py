@@ -22,7 +22,7 @@ from abm.experiments.sampling import grid_points, sample_matrix, sample_points
 from abm.experiments.seeds import run_seed, run_seeds
 from abm.experiments.sensitivity import analyse, point_outcomes
 from abm.scenarios import parse_scenario
-from abm.validation import ParameterError
+from abm.errors import ParameterError
 
 TINY = {
     "name": "tiny",

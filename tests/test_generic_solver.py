@@ -8,7 +8,7 @@ import pytest
 from abm.theory.bargaining import equilibrium
 from abm.theory.generic_solver import GenericGame, solve
 from abm.theory.openness_game import OpennessGame
-from abm.validation import ParameterError
+from abm.errors import ParameterError
 
 
 def default_model(alpha0, theta=0.0, penalty=0.0, **p):

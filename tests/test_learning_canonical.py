@@ -24,7 +24,7 @@ from abm.learning.harness import (
     play_repeated,
 )
 from abm.learning.replicator import replicator_step, replicator_trajectory
-from abm.validation import ParameterError
+from abm.errors import ParameterError
 
 # Goeree–Holt asymmetric matching pennies at λ = 5 (brief's anchors)
 QRE_TOP, QRE_LEFT = 0.7020, 0.1171

@@ -20,7 +20,7 @@ from abm.learning import LearningRule, Neighbourhood, make_rule, rule_info, rule
 from abm.learning.canonical_games import NormalFormGame
 from abm.learning.harness import play_repeated
 from abm.learning.registry import FAMILIES, USES, register_rule
-from abm.validation import ParameterError
+from abm.errors import ParameterError
 
 RULES = rule_names()
 N_AGENTS, N_ACTIONS = 6, 3

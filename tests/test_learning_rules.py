@@ -16,7 +16,7 @@ from abm.learning.choice import argmax_ties, sample_categorical, softmax
 from abm.learning.harness import play_repeated
 from abm.learning.interface import LearningRule
 from abm.learning.neighbourhood import Neighbourhood, as_neighbourhood
-from abm.validation import ParameterError
+from abm.errors import ParameterError
 
 ALL_RULES = (
     "best_response",

@@ -7,7 +7,7 @@ import pytest
 from scipy import stats
 
 from abm.market.distributions import Distribution, as_distribution, draw
-from abm.validation import ParameterError
+from abm.errors import ParameterError
 
 
 def rng():

@@ -27,7 +27,7 @@ from abm.market import (
 from abm.market.clearing import Clearing
 from abm.market.network import application_shares, herfindahl, network_hhi
 from abm.theory.openness_game import OpennessGame, spe_benchmark, utilities_at
-from abm.validation import ParameterError
+from abm.errors import ParameterError
 
 COUNTERFACTUAL = LearningConfig("best_response", {"inertia": 0.0}, "counterfactual")
 

@@ -20,7 +20,7 @@ from abm.theory.open_sourcing import (
     propensity_as_quadratic_logit,
     propensity_peak,
 )
-from abm.validation import ParameterError
+from abm.errors import ParameterError
 
 GRID = np.linspace(0.0, 1.0, 200_001)  # brute-force share grid, step 5e-6
 

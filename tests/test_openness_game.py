@@ -19,7 +19,7 @@ from abm.theory.openness_game import (
     specialist_utility,
     stage_two,
 )
-from abm.validation import ParameterError
+from abm.errors import ParameterError
 
 DEFAULTS = dict(
     specialist_cost=1.0,

@@ -17,7 +17,7 @@ from abm.theory.propensity import (
     fit_quadratic_logit,
     wilson_interval,
 )
-from abm.validation import ParameterError
+from abm.errors import ParameterError
 
 
 def simulate(rng, firms, **parameters):

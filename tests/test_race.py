@@ -16,7 +16,7 @@ from abm.theory.value_functions import (
     power_value,
     resolve_value,
 )
-from abm.validation import ParameterError
+from abm.errors import ParameterError
 
 ANCHOR = {"customers": 1.0, "days": 365}
 LN = math.log

@@ -18,7 +18,7 @@ from abm.scenarios import (
     parse_scenario,
     shipped_scenarios,
 )
-from abm.validation import ParameterError
+from abm.errors import ParameterError
 
 TINY = """
 name = "tiny"

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 from abm import __version__
 from abm.options import ArgumentParser
-from abm.validation import ParameterError
+from abm.errors import ParameterError
 
 #: Subcommand name -> module that implements it, in the order ``--help`` lists them.
 COMMANDS: dict[str, str] = {

@@ -75,7 +75,7 @@ def game_fields(args: argparse.Namespace, *, policy: bool) -> dict[str, float]:
 
 def check_delta(args: argparse.Namespace) -> None:
     """``--delta`` only makes sense with the fixed rule."""
-    from abm.validation import ParameterError
+    from abm.errors import ParameterError
 
     if args.delta is not None and args.bargaining != "fixed":
         raise ParameterError(

@@ -161,7 +161,7 @@ def _plot(args: argparse.Namespace) -> list[str]:
 
 def run(args: argparse.Namespace) -> int:
     """Print the open-sourcing decision at --share and, with --plot, write the figure."""
-    from abm.validation import ParameterError
+    from abm.errors import ParameterError
 
     if args.share is None and args.plot is None:
         raise ParameterError("--share is required (a number in [0, 1]) unless --plot DIR is given")

@@ -147,7 +147,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def _check(args: argparse.Namespace) -> None:
     """Cross-option checks argparse cannot make."""
-    from abm.validation import ParameterError
+    from abm.errors import ParameterError
 
     if args.catchup is not None and args.catchup < args.open:
         raise ParameterError(

@@ -65,7 +65,7 @@ def run(args: argparse.Namespace) -> int:
     check_execution(args)
     for name, numbers in args.param or []:
         if len(numbers) != 2:
-            from abm.validation import ParameterError
+            from abm.errors import ParameterError
 
             raise ParameterError(f"--param {name} must be NAME=LOW:HIGH for abm sa")
     bounds = bounds_option(args, scenario)

@@ -80,7 +80,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _sample_option(args: argparse.Namespace) -> tuple[str, int] | None:
-    from abm.validation import ParameterError
+    from abm.errors import ParameterError
 
     if args.sample is None:
         return None
@@ -99,7 +99,7 @@ def _sample_option(args: argparse.Namespace) -> tuple[str, int] | None:
 def bounds_option(args: argparse.Namespace, scenario: Any) -> dict[str, tuple[float, float]]:
     """Sampler bounds from --param NAME=LOW:HIGH, or the scenario's experiment.parameters."""
     from abm.scenarios import check_bounds
-    from abm.validation import ParameterError
+    from abm.errors import ParameterError
 
     if not args.param:
         return dict(scenario.experiment.parameters)
@@ -121,7 +121,7 @@ def run(args: argparse.Namespace) -> int:
     from abm.experiments.runner import Study
     from abm.experiments.sampling import grid_points, sample_matrix, sample_points
     from abm.scenarios import check_points, grid_values
-    from abm.validation import ParameterError
+    from abm.errors import ParameterError
 
     scenario = resolve_scenario(args)
     check_execution(args)

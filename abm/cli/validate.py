@@ -72,7 +72,7 @@ def format_table(rows: list[dict[str, Any]]) -> str:
 def run(args: argparse.Namespace) -> int:
     """Run the suite, print the table (or JSON); exit 1 if a judged check failed."""
     from abm.market.checks import run_suite, suite
-    from abm.validation import ParameterError
+    from abm.errors import ParameterError
 
     if args.only:
         names = [name for name, _ in suite(args.quick)]

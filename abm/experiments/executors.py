@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from typing import Any
 
-from abm.validation import ParameterError
+from abm.errors import ParameterError
 
 EXECUTORS: tuple[str, ...] = ("serial", "process", "dask")
 

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 from abm.experiments.seeds import run_seed
 from abm.io import atomic_write, write_json
 from abm.scenarios import Scenario, json_ready
-from abm.validation import ParameterError
+from abm.errors import ParameterError
 
 if TYPE_CHECKING:
     import pandas as pd

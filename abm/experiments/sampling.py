@@ -10,7 +10,7 @@ import itertools
 from typing import Any
 
 from abm.scenarios import coerce_parameter
-from abm.validation import ParameterError
+from abm.errors import ParameterError
 
 SAMPLERS: tuple[str, ...] = ("lhs", "sobol", "morris")
 

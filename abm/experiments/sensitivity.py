@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from abm.experiments.sampling import problem
-from abm.validation import ParameterError
+from abm.errors import ParameterError
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from abm.experiments.runner import Study, StudyResult, prepare_output, run_study
-from abm.validation import ParameterError
+from abm.errors import ParameterError
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from abm.validation import ParameterError, check_range
+from abm.errors import ParameterError, check_range
 
 
 @dataclass(frozen=True)

@@ -38,7 +38,7 @@ from abm.learning.choice import (
 from abm.learning.interface import LearningRule, Observation, ParameterSpec
 from abm.learning.logit import ATTRACTION_DECAY, INITIAL_ATTRACTION, PRECISION
 from abm.learning.registry import register_rule
-from abm.validation import check_range
+from abm.errors import check_range
 
 CHOICE_RULES = ("logit", "linear", "best_response")
 

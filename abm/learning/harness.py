@@ -21,7 +21,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from abm.learning.canonical_games import NormalFormGame
 from abm.learning.interface import LearningRule
-from abm.validation import ParameterError, check_range
+from abm.errors import ParameterError, check_range
 
 # --- repeated play ----------------------------------------------------------------------------
 

@@ -27,7 +27,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from abm.learning.neighbourhood import Neighbourhood, as_neighbourhood
 from abm.learning.registry import resolve_parameters
-from abm.validation import ParameterError, check_choice, check_range, describe_range
+from abm.errors import ParameterError, check_choice, check_range, describe_range
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from typing import Any, NamedTuple
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from abm.validation import ParameterError
+from abm.errors import ParameterError
 
 
 class Neighbourhood(NamedTuple):

@@ -12,7 +12,7 @@ from abm.learning.best_response import TIE_BREAK
 from abm.learning.choice import argmax_distribution, argmax_ties
 from abm.learning.interface import LearningRule, Observation, ParameterSpec
 from abm.learning.registry import register_rule
-from abm.validation import ParameterError
+from abm.errors import ParameterError
 
 
 @register_rule

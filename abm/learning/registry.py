@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from abm.validation import ParameterError, check_choice
+from abm.errors import ParameterError, check_choice
 
 if TYPE_CHECKING:
     from abm.learning.interface import LearningRule, ParameterSpec

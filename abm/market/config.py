@@ -15,7 +15,7 @@ from typing import Any
 
 from abm.market.clearing import DEMAND_RULES
 from abm.market.distributions import Distribution, as_distribution
-from abm.validation import ParameterError, check_choice, check_range
+from abm.errors import ParameterError, check_choice, check_range
 
 BARGAINING = ("fixed", "nash", "egalitarian", "kalai_smorodinsky", "generalist")
 MATCHING = ("pairs", "learned")

@@ -16,7 +16,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.special import ndtr, ndtri
 
-from abm.validation import ParameterError, check_choice, check_range
+from abm.errors import ParameterError, check_choice, check_range
 
 KINDS: tuple[str, ...] = ("constant", "uniform", "normal", "lognormal", "list")
 

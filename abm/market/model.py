@@ -46,7 +46,7 @@ from abm.market.populations import (
     bargained_share,
 )
 from abm.market.regulator import Policy
-from abm.validation import ParameterError
+from abm.errors import ParameterError
 
 
 class MarketModel(mesa.Model):

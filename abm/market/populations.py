@@ -26,7 +26,7 @@ from abm.market.config import (
 )
 from abm.market.distributions import draw
 from abm.theory.value_functions import resolve_value
-from abm.validation import ParameterError
+from abm.errors import ParameterError
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.intp]

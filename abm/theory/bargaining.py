@@ -19,7 +19,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from abm.theory.openness_game import OpennessGame, StageTwo, stage_two
 from abm.theory.optimise import maximise
-from abm.validation import ParameterError, check_choice, check_range
+from abm.errors import ParameterError, check_choice, check_range
 
 FloatArray = NDArray[np.float64]
 Continuation = Callable[[FloatArray], tuple[FloatArray, FloatArray]]

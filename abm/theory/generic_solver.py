@@ -25,7 +25,7 @@ from numpy.typing import ArrayLike, NDArray
 from abm.theory.bargaining import BARGAINING_RULES, bargain_share
 from abm.theory.openness_game import ABSTAIN, COMPLY, FREE, PAY
 from abm.theory.optimise import maximise
-from abm.validation import ParameterError, check_choice, check_range
+from abm.errors import ParameterError, check_choice, check_range
 
 FloatArray = NDArray[np.float64]
 Utility = Callable[[FloatArray, FloatArray, FloatArray], FloatArray]

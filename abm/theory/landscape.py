@@ -21,7 +21,7 @@ from abm.theory.openness_game import (
     indifference_penalty,
 )
 from abm.theory.outcomes import OUTCOMES, regulation_outcome
-from abm.validation import ParameterError, check_range
+from abm.errors import ParameterError, check_range
 
 FloatArray = NDArray[np.float64]
 

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from abm.validation import check_range
+from abm.errors import check_range
 
 FloatArray = NDArray[np.float64]
 BoolArray = NDArray[np.bool_]

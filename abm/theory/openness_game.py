@@ -18,7 +18,7 @@ from typing import Any, NamedTuple
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from abm.validation import check_range
+from abm.errors import check_range
 
 FloatArray = NDArray[np.float64]
 

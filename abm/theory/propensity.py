@@ -32,7 +32,7 @@ from numpy.typing import ArrayLike, NDArray
 from scipy.optimize import linprog
 from scipy.special import expit, ndtr, ndtri
 
-from abm.validation import ParameterError, check_range
+from abm.errors import ParameterError, check_range
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -25,7 +25,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from abm.theory.value_functions import FloatArray, ValueFunction, resolve_value
-from abm.validation import ParameterError, check_choice, check_range
+from abm.errors import ParameterError, check_choice, check_range
 
 #: Pricing rules accepted by ``pricing``.
 PRICING_RULES: tuple[str, ...] = ("uniform", "discriminate")

@@ -18,7 +18,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy.optimize import brentq
 
-from abm.validation import ParameterError, check_choice, check_range
+from abm.errors import ParameterError, check_choice, check_range
 
 FloatArray = NDArray[np.float64]
 Curve = Callable[[FloatArray], ArrayLike]
