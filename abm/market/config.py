@@ -348,7 +348,8 @@ def _check_distribution(path: str, spec: Any, count: int, low: float, low_open: 
 
 def _check_rule_params(path: str, learning: LearningConfig, count: int) -> None:
     """A rule's parameters, checked against its declared ranges (nothing is allocated)."""
-    from abm.learning import resolve_parameters, rule_info
+    from abm.learning import rule_info
+    from abm.learning.registry import resolve_parameters
 
     if not isinstance(learning.params, dict):
         raise ParameterError(f"{path}.params must be a table, got {learning.params!r}")
