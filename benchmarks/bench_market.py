@@ -3,7 +3,8 @@
 Runs, side by side in the same process, (a) the Boltzmann wealth model without a grid (each
 agent with wealth gives one unit to a random agent; the agent list is cached once per step, so
 the baseline is the fast form of Mesa's tutorial model) and (b) the market with the same number
-of agents: 1% generalists, 98% specialists choosing base and effort, 1% closed firms, one niche
+of agents: 1% generalists (at most 100), the rest specialists choosing base and effort, 1% closed
+firms, one niche
 per 100 agents, logit demand, model-level data every period, no agent snapshots; once with every
 population learning from experience (Q-learning) and once with counterfactual information
 (logit response to forgone payoffs from re-clearing the market). Prints µs per agent-step and
@@ -66,7 +67,7 @@ class MoneyModel(mesa.Model):
 
 
 def market_config(agents: int, information: str) -> MarketConfig:
-    generalists = max(1, agents // 100)
+    generalists = min(100, max(1, agents // 100))  # a few hundred base-model makers at most
     closed = max(1, agents // 100)
     if information == "experienced":
         learning = LearningConfig("q_learning", {"epsilon": 0.05}, "experienced", 0.3)

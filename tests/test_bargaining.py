@@ -5,10 +5,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from abm.errors import ParameterError
 from abm.theory.bargaining import bargain, equilibrium
 from abm.theory.openness_game import COMPLY, OpennessGame, stage_two
 from abm.theory.outcomes import OUTCOMES, regulation_outcome
-from abm.errors import ParameterError
 
 
 def dense_argmax(game, rule, points=2_000_001):

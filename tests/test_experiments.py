@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from abm.errors import ParameterError
 from abm.experiments.executors import SerialExecutor
 from abm.experiments.runner import (
     Study,
@@ -22,7 +23,6 @@ from abm.experiments.sampling import grid_points, sample_matrix, sample_points
 from abm.experiments.seeds import run_seed, run_seeds
 from abm.experiments.sensitivity import analyse, point_outcomes
 from abm.scenarios import parse_scenario
-from abm.errors import ParameterError
 
 TINY = {
     "name": "tiny",

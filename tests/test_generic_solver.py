@@ -5,10 +5,10 @@ import math
 import numpy as np
 import pytest
 
+from abm.errors import ParameterError
 from abm.theory.bargaining import equilibrium
 from abm.theory.generic_solver import GenericGame, solve
 from abm.theory.openness_game import OpennessGame
-from abm.errors import ParameterError
 
 
 def default_model(alpha0, theta=0.0, penalty=0.0, **p):

@@ -3,10 +3,10 @@
 import numpy as np
 import pytest
 
+from abm.errors import ParameterError
 from abm.theory.landscape import indifference_curve, lever_map, region_map
 from abm.theory.openness_game import OpennessGame, stage_two
 from abm.theory.outcomes import OUTCOMES
-from abm.errors import ParameterError
 
 
 def test_region_map_cells_match_pointwise_solutions():

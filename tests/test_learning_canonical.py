@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from scipy.optimize import brentq
 
+from abm.errors import ParameterError
 from abm.learning import make_rule
 from abm.learning.canonical_games import (
     NormalFormGame,
@@ -24,7 +25,6 @@ from abm.learning.harness import (
     play_repeated,
 )
 from abm.learning.replicator import replicator_step, replicator_trajectory
-from abm.errors import ParameterError
 
 # Goeree–Holt asymmetric matching pennies at λ = 5 (brief's anchors)
 QRE_TOP, QRE_LEFT = 0.7020, 0.1171

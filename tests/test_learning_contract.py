@@ -16,11 +16,11 @@ from typing import Any
 import numpy as np
 import pytest
 
+from abm.errors import ParameterError
 from abm.learning import LearningRule, Neighbourhood, make_rule, rule_info, rule_names, rules_where
 from abm.learning.canonical_games import NormalFormGame
 from abm.learning.harness import play_repeated
 from abm.learning.registry import FAMILIES, USES, register_rule
-from abm.errors import ParameterError
 
 RULES = rule_names()
 N_AGENTS, N_ACTIONS = 6, 3

@@ -10,13 +10,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from abm.errors import ParameterError
 from abm.learning import make_rule, rule_info, rule_names
 from abm.learning.canonical_games import matching_pennies
 from abm.learning.choice import argmax_ties, sample_categorical, softmax
 from abm.learning.harness import play_repeated
 from abm.learning.interface import LearningRule
 from abm.learning.neighbourhood import Neighbourhood, as_neighbourhood
-from abm.errors import ParameterError
 
 ALL_RULES = (
     "best_response",

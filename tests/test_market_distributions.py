@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from abm.market.distributions import Distribution, as_distribution, draw
 from abm.errors import ParameterError
+from abm.market.distributions import Distribution, as_distribution, draw
 
 
 def rng():

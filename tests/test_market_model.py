@@ -8,6 +8,7 @@ import pytest
 from scipy.optimize import minimize_scalar
 
 from abm.cli import main
+from abm.errors import ParameterError
 from abm.market import (
     OBSERVABLES,
     ClosedFirm,
@@ -27,7 +28,6 @@ from abm.market import (
 from abm.market.clearing import Clearing
 from abm.market.network import application_shares, herfindahl, network_hhi
 from abm.theory.openness_game import OpennessGame, spe_benchmark, utilities_at
-from abm.errors import ParameterError
 
 COUNTERFACTUAL = LearningConfig("best_response", {"inertia": 0.0}, "counterfactual")
 

@@ -7,6 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from abm.errors import ParameterError
 from abm.theory.open_sourcing import (
     gain_peak,
     interval_statics,
@@ -20,7 +21,6 @@ from abm.theory.open_sourcing import (
     propensity_as_quadratic_logit,
     propensity_peak,
 )
-from abm.errors import ParameterError
 
 GRID = np.linspace(0.0, 1.0, 200_001)  # brute-force share grid, step 5e-6
 

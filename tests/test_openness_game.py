@@ -5,6 +5,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from abm.errors import ParameterError
 from abm.theory.openness_game import (
     ABSTAIN,
     COMPLY,
@@ -19,7 +20,6 @@ from abm.theory.openness_game import (
     specialist_utility,
     stage_two,
 )
-from abm.errors import ParameterError
 
 DEFAULTS = dict(
     specialist_cost=1.0,

@@ -9,6 +9,7 @@ import pytest
 from scipy.optimize import minimize
 from scipy.stats import binomtest
 
+from abm.errors import ParameterError
 from abm.theory.open_sourcing import gain_peak, open_probability, propensity_as_quadratic_logit
 from abm.theory.propensity import (
     STATUSES,
@@ -17,7 +18,6 @@ from abm.theory.propensity import (
     fit_quadratic_logit,
     wilson_interval,
 )
-from abm.errors import ParameterError
 
 
 def simulate(rng, firms, **parameters):

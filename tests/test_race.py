@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from abm.errors import ParameterError
 from abm.theory import race
 from abm.theory.value_functions import (
     custom_value,
@@ -16,7 +17,6 @@ from abm.theory.value_functions import (
     power_value,
     resolve_value,
 )
-from abm.errors import ParameterError
 
 ANCHOR = {"customers": 1.0, "days": 365}
 LN = math.log

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from abm.cli import main
+from abm.errors import ParameterError
 from abm.experiments.simulate import simulate
 from abm.scenarios import (
     grid_values,
@@ -18,7 +19,6 @@ from abm.scenarios import (
     parse_scenario,
     shipped_scenarios,
 )
-from abm.errors import ParameterError
 
 TINY = """
 name = "tiny"

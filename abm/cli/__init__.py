@@ -13,8 +13,8 @@ import sys
 from collections.abc import Sequence
 
 from abm import __version__
-from abm.options import ArgumentParser
 from abm.errors import ParameterError
+from abm.options import ArgumentParser
 
 #: Subcommand name -> module that implements it, in the order ``--help`` lists them.
 COMMANDS: dict[str, str] = {

@@ -98,8 +98,8 @@ def _sample_option(args: argparse.Namespace) -> tuple[str, int] | None:
 
 def bounds_option(args: argparse.Namespace, scenario: Any) -> dict[str, tuple[float, float]]:
     """Sampler bounds from --param NAME=LOW:HIGH, or the scenario's experiment.parameters."""
-    from abm.scenarios import check_bounds
     from abm.errors import ParameterError
+    from abm.scenarios import check_bounds
 
     if not args.param:
         return dict(scenario.experiment.parameters)
@@ -118,10 +118,10 @@ def run(args: argparse.Namespace) -> int:
 
     from abm.cli._execution import check_execution, execute, summarise
     from abm.cli.run import resolve_scenario
+    from abm.errors import ParameterError
     from abm.experiments.runner import Study
     from abm.experiments.sampling import grid_points, sample_matrix, sample_points
     from abm.scenarios import check_points, grid_values
-    from abm.errors import ParameterError
 
     scenario = resolve_scenario(args)
     check_execution(args)

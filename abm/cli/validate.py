@@ -71,8 +71,8 @@ def format_table(rows: list[dict[str, Any]]) -> str:
 
 def run(args: argparse.Namespace) -> int:
     """Run the suite, print the table (or JSON); exit 1 if a judged check failed."""
-    from abm.market.checks import run_suite, suite
     from abm.errors import ParameterError
+    from abm.market.checks import run_suite, suite
 
     if args.only:
         names = [name for name, _ in suite(args.quick)]

@@ -26,10 +26,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
+from abm.errors import ParameterError
 from abm.experiments.seeds import run_seed
 from abm.io import atomic_write, write_json
 from abm.scenarios import Scenario, json_ready
-from abm.errors import ParameterError
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -9,8 +9,8 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
-from abm.scenarios import coerce_parameter
 from abm.errors import ParameterError
+from abm.scenarios import coerce_parameter
 
 SAMPLERS: tuple[str, ...] = ("lhs", "sobol", "morris")
 

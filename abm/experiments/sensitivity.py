@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from abm.experiments.sampling import problem
 from abm.errors import ParameterError
+from abm.experiments.sampling import problem
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from abm.experiments.runner import Study, StudyResult, prepare_output, run_study
 from abm.errors import ParameterError
+from abm.experiments.runner import Study, StudyResult, prepare_output, run_study
 
 
 @dataclass(frozen=True)

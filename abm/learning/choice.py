@@ -47,11 +47,17 @@ def argmax_ties(
     Values within a relative 1e-12 of the row maximum count as tied, so that rounding in
     running averages does not decide between actions that are equally good.
     """
+    best = maximisers(values)
+    chosen = np.argmax(best, axis=1)
     if tie_break == "lowest":
-        return np.argmax(maximisers(values), axis=1)
-    # a uniform random key on the maximisers and -1 elsewhere picks a maximiser uniformly
-    keys = np.where(maximisers(values), rng.random(values.shape), -1.0)
-    return np.argmax(keys, axis=1)
+        return chosen
+    # Rows with several maximisers draw one uniformly (a random key on the maximisers, -1
+    # elsewhere); rows with one need no draw, which keeps large populations cheap.
+    tied = np.flatnonzero(np.count_nonzero(best, axis=1) > 1)
+    if tied.size:
+        keys = np.where(best[tied], rng.random((tied.size, values.shape[1])), -1.0)
+        chosen[tied] = np.argmax(keys, axis=1)
+    return chosen
 
 
 def argmax_distribution(values: NDArray[np.float64], tie_break: str) -> NDArray[np.float64]:

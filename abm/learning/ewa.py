@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from abm.errors import check_range
 from abm.learning.best_response import TIE_BREAK
 from abm.learning.choice import (
     argmax_distribution,
@@ -38,7 +39,6 @@ from abm.learning.choice import (
 from abm.learning.interface import LearningRule, Observation, ParameterSpec
 from abm.learning.logit import ATTRACTION_DECAY, INITIAL_ATTRACTION, PRECISION
 from abm.learning.registry import register_rule
-from abm.errors import check_range
 
 CHOICE_RULES = ("logit", "linear", "best_response")
 

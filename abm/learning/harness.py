@@ -19,9 +19,9 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from abm.errors import ParameterError, check_range
 from abm.learning.canonical_games import NormalFormGame
 from abm.learning.interface import LearningRule
-from abm.errors import ParameterError, check_range
 
 # --- repeated play ----------------------------------------------------------------------------
 

@@ -25,9 +25,9 @@ from typing import Any, ClassVar, NamedTuple
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from abm.errors import ParameterError, check_choice, check_range, describe_range
 from abm.learning.neighbourhood import Neighbourhood, as_neighbourhood
 from abm.learning.registry import resolve_parameters
-from abm.errors import ParameterError, check_choice, check_range, describe_range
 
 
 @dataclass(frozen=True)

@@ -8,11 +8,11 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from abm.errors import ParameterError
 from abm.learning.best_response import TIE_BREAK
 from abm.learning.choice import argmax_distribution, argmax_ties
 from abm.learning.interface import LearningRule, Observation, ParameterSpec
 from abm.learning.registry import register_rule
-from abm.errors import ParameterError
 
 
 @register_rule
@@ -84,6 +84,8 @@ class QLearning(LearningRule):
 
     def current_q(self) -> NDArray[np.float64]:
         """Q-values of every action in each agent's current state, ``(n_agents, n_actions)``."""
+        if self.params["n_states"] == 1:  # a view: no copy of the table every period
+            return self.q_values[:, 0, :]
         return self.q_values[self._agent_index, self.states]
 
     def act(self) -> NDArray[np.intp]:

@@ -17,10 +17,10 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from abm.errors import ParameterError, check_range
 from abm.learning.choice import column, sample_categorical
 from abm.learning.interface import LearningRule, Observation, ParameterSpec
 from abm.learning.registry import register_rule
-from abm.errors import ParameterError, check_range
 
 
 def _check_matrix(payoff_matrix: ArrayLike) -> NDArray[np.float64]:

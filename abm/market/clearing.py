@@ -42,6 +42,24 @@ IntArray = NDArray[np.intp]
 DEMAND_RULES: Final = ("captive", "limit_pricing", "logit")
 _ITERATIONS: Final = 500
 _TOLERANCE: Final = 1e-13
+_NEWTON_STEPS: Final = 2
+
+
+def lambert_of_exp(z: FloatArray) -> FloatArray:
+    """W(e^z), the markup x = p/σ − 1 of a logit best response (x·e^x = e^z).
+
+    Far below zero W(e^z) = e^z − e^{2z} + O(e^{3z}), exact to double precision for z < −20
+    (the relative error is below e^{2z} < 1e-17), and much cheaper than
+    ``scipy.special.wrightomega``, which is used elsewhere.
+    """
+    shape = np.shape(z)
+    z = np.atleast_1d(np.asarray(z, dtype=float))
+    small = np.exp(np.minimum(z, -20.0))
+    result = small * (1.0 - small)
+    large = z >= -20.0
+    if large.any():
+        result[large] = wrightomega(z[large]).real
+    return result.reshape(shape)
 
 
 def _group_logsumexp(group: IntArray, values: FloatArray, n_groups: int) -> FloatArray:
@@ -85,6 +103,8 @@ class Clearing:
         size: Customers × days of each niche, shape ``(N,)``.
         outside: Value per customer-day of the free open model in each niche, shape ``(N,)``.
         precision: Logit precision 1/σ > 0 (``logit`` only).
+        initial_price: Where the logit price iteration starts, per product (NaN or None: σ);
+            last period's prices make it converge in a few iterations.
 
     Attributes:
         price, share, revenue: Per product (share of the niche's customers).
@@ -102,6 +122,7 @@ class Clearing:
         size: FloatArray,
         outside: FloatArray,
         precision: float = 1.0,
+        initial_price: FloatArray | None = None,
     ) -> None:
         self.rule = rule
         self.niche = np.asarray(niche, dtype=np.intp)
@@ -111,6 +132,7 @@ class Clearing:
         self.outside = np.asarray(outside, dtype=float)
         self.n_niches = self.size.shape[0]
         self.scale = 1.0 / float(precision)
+        self._initial_price = initial_price
         getattr(self, f"_clear_{rule}")()
 
     # --- realised clearing -------------------------------------------------------------------
@@ -146,23 +168,43 @@ class Clearing:
     def _clear_logit(self) -> None:
         niche, value, n, scale = self.niche, self.value, self.n_niches, self.scale
         outside_utility = self.outside / scale
+        # Iterate every firm's best response. A best response is x = W(e^z) with x = p/σ − 1;
+        # inside the loop it is refined by Newton steps on y = ln x, h(y) = e^y + y − z (convex
+        # and increasing, so Newton converges from any start), which is much cheaper than W.
         price = np.full(value.shape, scale)
-        for _ in range(_ITERATIONS):
-            utility = (value - price) / scale
-            rivals = _logsumexp_of_others(niche, utility, n)
-            log_d = np.logaddexp(rivals, outside_utility[niche])
-            new_price = scale * (1.0 + wrightomega(value / scale - 1.0 - log_d).real)
-            done = np.max(np.abs(new_price - price), initial=0.0) <= _TOLERANCE * (
-                1.0 + np.max(np.abs(new_price), initial=0.0)
-            )
-            price = new_price
-            if done:
+        if self._initial_price is not None:
+            start = np.asarray(self._initial_price, dtype=float)
+            price = np.where(np.isfinite(start) & (start > scale), start, scale)
+        # Only niches that have not converged are iterated again (most settle in a few steps;
+        # a niche with a dominant product takes longer).
+        active = np.arange(value.size)
+        log_markup = np.zeros(value.size)
+        for iteration in range(_ITERATIONS):
+            if active.size == 0:
                 break
+            group = niche[active]
+            utility = (value[active] - price[active]) / scale
+            rivals = _logsumexp_of_others(group, utility, n)
+            target = value[active] / scale - 1.0 - np.logaddexp(rivals, outside_utility[group])
+            if iteration == 0:  # W(e^z) ≈ e^z far below zero, where W itself underflows
+                with np.errstate(divide="ignore"):
+                    exact = np.log(lambert_of_exp(target))
+                log_markup[active] = np.where(target < -30.0, target, exact)
+            step = log_markup[active]
+            for _ in range(_NEWTON_STEPS):
+                markup = np.exp(step)
+                step = step - (markup + step - target) / (markup + 1.0)
+            log_markup[active] = step
+            new_price = scale * (1.0 + np.exp(step))
+            change = np.zeros(n)
+            np.maximum.at(change, group, np.abs(new_price - price[active]) / (1.0 + new_price))
+            price[active] = new_price
+            active = active[change[group] > _TOLERANCE]
         utility = (value - price) / scale
         self.rival_log = _logsumexp_of_others(niche, utility, n)
         self.niche_log = _group_logsumexp(niche, utility, n)
         log_d = np.logaddexp(self.rival_log, outside_utility[niche])
-        markup = wrightomega(value / scale - 1.0 - log_d).real  # = E/D = s/(1 − s)
+        markup = lambert_of_exp(value / scale - 1.0 - log_d)  # = E/D = s/(1 − s)
         self.price = price
         self.share = markup / (1.0 + markup)
         self.revenue = self.size[niche] * scale * markup
@@ -215,4 +257,4 @@ class Clearing:
             else np.where(entering, self.niche_log[niche], self.rival_log[safe])
         )
         log_d = np.logaddexp(rivals, outside / scale)
-        return size * scale * wrightomega(value / scale - 1.0 - log_d).real
+        return size * scale * lambert_of_exp(value / scale - 1.0 - log_d)

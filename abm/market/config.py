@@ -13,9 +13,9 @@ import math
 from dataclasses import asdict, dataclass, field, fields, is_dataclass
 from typing import Any
 
+from abm.errors import ParameterError, check_choice, check_range
 from abm.market.clearing import DEMAND_RULES
 from abm.market.distributions import Distribution, as_distribution
-from abm.errors import ParameterError, check_choice, check_range
 
 BARGAINING = ("fixed", "nash", "egalitarian", "kalai_smorodinsky", "generalist")
 MATCHING = ("pairs", "learned")

@@ -32,6 +32,7 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
+from abm.errors import ParameterError
 from abm.market.agents import ClosedFirm, Generalist, Regulator, Specialist
 from abm.market.clearing import Clearing
 from abm.market.config import MarketConfig
@@ -46,7 +47,6 @@ from abm.market.populations import (
     bargained_share,
 )
 from abm.market.regulator import Policy
-from abm.errors import ParameterError
 
 
 class MarketModel(mesa.Model):
@@ -223,6 +223,7 @@ class MarketModel(mesa.Model):
             self.niche_size,
             np.full(self.niche_size.shape, self.outside),
             demand.precision,
+            np.concatenate((s.price[derivatives], c.price)),  # last period's, to start from
         )
 
     def _settle(self, clearing: Clearing, theta: float, penalty: float) -> None:

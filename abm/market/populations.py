@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from abm.errors import ParameterError
 from abm.learning import LearningRule, make_rule, rule_info
 from abm.market.clearing import Clearing
 from abm.market.config import (
@@ -26,7 +27,6 @@ from abm.market.config import (
 )
 from abm.market.distributions import draw
 from abm.theory.value_functions import resolve_value
-from abm.errors import ParameterError
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.intp]

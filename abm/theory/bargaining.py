@@ -17,9 +17,9 @@ from dataclasses import dataclass, fields
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from abm.errors import ParameterError, check_choice, check_range
 from abm.theory.openness_game import OpennessGame, StageTwo, stage_two
 from abm.theory.optimise import maximise
-from abm.errors import ParameterError, check_choice, check_range
 
 FloatArray = NDArray[np.float64]
 Continuation = Callable[[FloatArray], tuple[FloatArray, FloatArray]]

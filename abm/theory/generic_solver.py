@@ -22,10 +22,10 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from abm.errors import ParameterError, check_choice, check_range
 from abm.theory.bargaining import BARGAINING_RULES, bargain_share
 from abm.theory.openness_game import ABSTAIN, COMPLY, FREE, PAY
 from abm.theory.optimise import maximise
-from abm.errors import ParameterError, check_choice, check_range
 
 FloatArray = NDArray[np.float64]
 Utility = Callable[[FloatArray, FloatArray, FloatArray], FloatArray]

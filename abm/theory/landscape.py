@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from abm.errors import ParameterError, check_range
 from abm.theory.bargaining import DEFAULT_GRID, bargain
 from abm.theory.openness_game import (
     REGIMES,
@@ -21,7 +22,6 @@ from abm.theory.openness_game import (
     indifference_penalty,
 )
 from abm.theory.outcomes import OUTCOMES, regulation_outcome
-from abm.errors import ParameterError, check_range
 
 FloatArray = NDArray[np.float64]
 

@@ -24,8 +24,8 @@ from typing import NamedTuple, TypedDict, Unpack
 import numpy as np
 from numpy.typing import ArrayLike
 
-from abm.theory.value_functions import FloatArray, ValueFunction, resolve_value
 from abm.errors import ParameterError, check_choice, check_range
+from abm.theory.value_functions import FloatArray, ValueFunction, resolve_value
 
 #: Pricing rules accepted by ``pricing``.
 PRICING_RULES: tuple[str, ...] = ("uniform", "discriminate")
