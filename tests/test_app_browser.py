@@ -130,7 +130,7 @@ def test_app_in_chromium(app_url: str, tmp_path: Path) -> None:
             page.wait_for_function(
                 "([el, old]) => el.src !== old", arg=[analysis.element_handle(), map_before]
             )
-            assert "equilibrium comply" in marker.inner_text()  # p = 0.3 is above p̄(0.5)
+            assert "benchmark comply" in marker.inner_text()  # p = 0.3 is above p̄(0.5)
 
             plots_before = _images(page)
             for clicks in range(1, 4):
@@ -176,7 +176,7 @@ def test_views_and_marker_in_process() -> None:
     import numpy as np
 
     from abm.app import page as app
-    from abm.theory.openness_game import OpennessGame, stage_two
+    from abm.theory.openness_game import OpennessGame, myopic_benchmark, stage_two
 
     strict = app.AppMarket(theta=0.5, penalty=0.3)
     lenient = app.AppMarket(theta=0.5, penalty=0.05)
@@ -189,14 +189,18 @@ def test_views_and_marker_in_process() -> None:
     assert app.predicted(strict)["openness"] == pytest.approx(0.5)
     assert app.predicted(lenient)["regime"] == "pay"
 
-    bargained = app.AppMarket(generalists=5, specialists=5, bargaining="nash", learning="logit")
-    bargained.run(3)
+    myopic = app.AppMarket(generalists=5, specialists=5, information="counterfactual")
+    myopic.run(3)
+    nash = myopic_benchmark(
+        OpennessGame(alpha0=myopic.generalists.alpha0.mean(), theta=0.5, penalty=0.05), 0.5
+    )
+    assert app.predicted(myopic)["openness"] == pytest.approx(float(nash.openness))
     for view, _ in app.COMPONENTS:
-        element = view(bargained)
+        element = view(myopic)
         if view is app.settings_view:
             continue
         figure = element.args[0] if element.args else element.kwargs["children"][0].args[0]
         buffer = io.BytesIO()
         figure.savefig(buffer, format="png")
         assert buffer.tell() > 5_000
-    assert np.isfinite(app.predicted(bargained)["mean_openness"])
+    assert np.isfinite(app.predicted(myopic)["mean_openness"])

@@ -21,21 +21,24 @@ from matplotlib.figure import Figure
 from mesa.visualization import SolaraViz
 
 from abm.figures.style import OKABE_ITO
-from abm.learning import rule_names
 from abm.market import (
     ClosedFirmConfig,
     Distribution,
     GeneralistConfig,
-    LearningConfig,
     MarketConfig,
     MarketModel,
     RegulatorConfig,
     SpecialistConfig,
 )
-from abm.market.config import BARGAINING
+from abm.market.checks import COUNTERFACTUAL, EXPERIENCED_LEADERS, FAST_FOLLOWER
 from abm.theory.landscape import region_map
-from abm.theory.openness_game import REGIMES, OpennessGame
-from abm.theory.outcomes import equilibrium
+from abm.theory.openness_game import REGIMES, OpennessGame, myopic_benchmark, spe_benchmark
+
+#: What the model makers learn from, and the benchmark it should approach (docs/model.md).
+INFORMATION = {
+    "experienced": (EXPERIENCED_LEADERS["q_learning"], "subgame-perfect"),
+    "counterfactual": (COUNTERFACTUAL, "myopic Nash"),
+}
 
 matplotlib.use("Agg")
 
@@ -55,9 +58,11 @@ FIGSIZE = (6.4, 3.9)
 class AppMarket(MarketModel):
     """A :class:`MarketModel` built from the app's flat keyword controls.
 
-    Specialists fine-tune fixed base models (specialist j → generalist j mod G), so with as
-    many specialists as generalists every pair is Model I and the analytical equilibrium is
-    exact; generalists learn their openness with the chosen rule (default parameters).
+    Captive demand and fixed pairs (specialist j fine-tunes generalist j mod G), so with as many
+    specialists as generalists every pair is Model I. Model makers learn their openness from
+    experience (Q-learning, holding each release about 20 periods: they should approach the
+    subgame-perfect release) or from counterfactual payoffs (best response: the myopic-Nash
+    release); fine-tuners best-respond every period. δ is fixed at 0.5.
     """
 
     def __init__(
@@ -70,8 +75,7 @@ class AppMarket(MarketModel):
         reputation: float = 0.05,
         theta: float = 0.5,
         penalty: float = 0.05,
-        bargaining: str = "fixed",
-        learning: str = "best_response",
+        information: str = "experienced",
         seed: Any = 1,
     ) -> None:
         low, high = sorted((float(alpha0_low), float(alpha0_high)))
@@ -80,17 +84,23 @@ class AppMarket(MarketModel):
             if high - low < 1e-9
             else Distribution("uniform", low=low, high=high)
         )
+        leader, self.benchmark = INFORMATION.get(str(information), INFORMATION["experienced"])
         config = MarketConfig(
             generalists=GeneralistConfig(
                 count=int(generalists),
                 alpha0=alpha0,
                 reputation=Distribution("constant", value=float(reputation)),
-                learning=LearningConfig(str(learning)),
+                learning=leader,
             ),
-            specialists=SpecialistConfig(count=int(specialists), matching="pairs"),
+            specialists=SpecialistConfig(
+                count=int(specialists),
+                matching="pairs",
+                effort_levels=601,
+                effort_max=0.6,
+                effort_learning=FAST_FOLLOWER,
+            ),
             closed_firms=ClosedFirmConfig(count=int(closed_firms), initial_compute=8.0, levels=3),
             regulator=RegulatorConfig(theta=float(theta), penalty=float(penalty)),
-            bargaining=str(bargaining),
         )
         super().__init__(config, rng=_seed(seed))
         self.controls = {
@@ -101,8 +111,7 @@ class AppMarket(MarketModel):
             "reputation ε": f"{float(reputation):.2f}",
             "threshold θ": f"{float(theta):.2f}",
             "penalty p": f"{float(penalty):.2f}",
-            "bargaining": str(bargaining),
-            "learning": str(learning),
+            "information": f"{information} ({self.benchmark})",
             "seed": _seed(seed),
         }
 
@@ -128,44 +137,36 @@ def _game(model: MarketModel, alpha0: Any) -> OpennessGame:
     )
 
 
-def _fixed_delta(model: MarketModel) -> float | None:
-    """δ for the theory: the configured share under ``fixed``, else bargained (None)."""
-    return model.config.delta if model.config.bargaining == "fixed" else None
-
-
 def predicted(model: MarketModel) -> dict[str, Any]:
-    """Model I's equilibrium for every generalist's α0 at the policy in force.
+    """The benchmark release for every generalist's α0 at the policy in force.
 
-    Returns the mean released openness, the share of each regime and the equilibrium regime
-    and openness of a generalist with the population's mean α0 (the marker's cell).
+    Subgame-perfect for model makers learning from experience, myopic Nash for those with
+    counterfactual payoffs (δ = 0.5). Returns the mean released openness, the share of each
+    regime and the regime and openness of a generalist with the population's mean α0.
     """
     g = model.generalists
-    cfg = model.config
-    game = _game(model, g.alpha0)
-    delta = _fixed_delta(model)
-    solved = equilibrium(game, cfg.bargaining, delta)
-    stage = solved.stage
-    regime = np.asarray(stage.regime).ravel()
-    openness = np.asarray(stage.openness, float).ravel()
+    solve = spe_benchmark if getattr(model, "benchmark", "") != "myopic Nash" else myopic_benchmark
+    solved = solve(_game(model, g.alpha0), model.config.delta)
+    regime = np.asarray(solved.regime).ravel()
+    openness = np.asarray(solved.openness, float).ravel()
     released = openness[np.isfinite(openness)]
-    typical = equilibrium(_game(model, float(g.alpha0.mean())), cfg.bargaining, delta).stage
-    typical_openness = float(np.asarray(typical.openness))
+    typical = solve(_game(model, float(g.alpha0.mean())), model.config.delta)
     return {
         "mean_openness": float(released.mean()) if released.size else float("nan"),
         "shares": np.bincount(regime, minlength=4) / regime.size,
         "regime": REGIMES[int(np.asarray(typical.regime))],
-        "openness": typical_openness,
+        "openness": float(np.asarray(typical.openness)),
     }
 
 
 @lru_cache(maxsize=32)
-def _cached_map(alpha0: float, reputation: float, bargaining: str, delta: float | None) -> Any:
+def _cached_map(alpha0: float, reputation: float, delta: float) -> Any:
     game = OpennessGame(alpha0=alpha0, reputation=reputation)
     return region_map(
         game,
         np.linspace(0.0, 1.0, 51),
         np.linspace(0.0, PENALTY_MAX, 51),
-        rule=bargaining,
+        rule="fixed",
         delta=delta,
         grid=101,
     )
@@ -340,9 +341,7 @@ def analysis_view(model: MarketModel) -> Any:
     alpha0 = float(g.alpha0.mean())
     reputation = float(g.reputation.mean())
     cfg = model.config
-    regions = _cached_map(
-        round(alpha0, 4), round(reputation, 4), cfg.bargaining, _fixed_delta(model)
-    )
+    regions = _cached_map(round(alpha0, 4), round(reputation, 4), cfg.delta)
     theta, penalty = float(model.policy.theta), float(model.policy.penalty)
     expected = predicted(model)
     with matplotlib.rc_context(FONT):
@@ -375,7 +374,9 @@ def analysis_view(model: MarketModel) -> Any:
     released = g.openness[g.participates]
     simulated = float(released.mean()) if released.size else float("nan")
     text = (
-        f"**Marker** θ = {theta:.2f}, p = {penalty:.2f} → equilibrium **{expected['regime']}**, "
+        f"**Map**: Model I's subgame-perfect regimes. **Marker** θ = {theta:.2f}, "
+        f"p = {penalty:.2f} → {getattr(model, 'benchmark', '')} benchmark "
+        f"**{expected['regime']}**, "
         f"ω* = {expected['openness']:.2f} at α0 = {alpha0:.2f}. "
         f"Population: equilibrium mean ω = {expected['mean_openness']:.2f}, "
         f"simulated mean ω = {simulated:.2f} (period {model.steps})."
@@ -392,7 +393,8 @@ def settings_view(model: MarketModel) -> Any:
     text = (
         f"#### Market in use (period {model.steps})\n\n| | | | |\n|---|---|---|---|\n{rows}\n\n"
         "Controls apply when you press **Reset**; **Step** runs one period, **▶** keeps going. "
-        "Dashed lines and *eq.* shares: Model I's equilibrium, which learning should approach."
+        "Dashed lines and *eq.* shares: the benchmark learning should approach (subgame-perfect "
+        "when model makers learn from experience, myopic Nash with counterfactual payoffs)."
     )
     return solara.Markdown(text, style={"font-size": "15px"})
 
@@ -415,17 +417,11 @@ MODEL_PARAMS: dict[str, Any] = {
     "reputation": _slider("Reputation ε", 0.05, 0.0, 0.5, 0.01),
     "theta": _slider("Threshold θ", 0.5, 0.0, 1.0, 0.02),
     "penalty": _slider("Penalty p", 0.05, 0.0, PENALTY_MAX, 0.01),
-    "bargaining": {
+    "information": {
         "type": "Select",
-        "label": "Bargaining rule",
-        "value": "fixed",
-        "values": list(BARGAINING),
-    },
-    "learning": {
-        "type": "Select",
-        "label": "Learning rule (generalists)",
-        "value": "best_response",
-        "values": list(rule_names()),
+        "label": "Model makers learn from",
+        "value": "experienced",
+        "values": list(INFORMATION),
     },
 }
 
