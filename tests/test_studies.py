@@ -75,16 +75,41 @@ def test_race_theory_and_market_retreat(tmp_path: Path) -> None:
     assert len(runs) == 6 and set(runs["status"]) == {"ok"}
 
 
-def test_openness_learned_matches_free_openness(tmp_path: Path) -> None:
+def test_openness_pairs_learn_free_openness_and_the_market_departs(tmp_path: Path) -> None:
     findings = _run("openness", tmp_path)
     curve = pd.read_parquet(tmp_path / "analytic_openness.parquet")
     at = curve[curve["reputation"] == 0.05]
     # README anchor: ω⁰(α0 = 0.5) = 0.1875; linear in α0 between the kinks.
     assert np.interp(0.5, at["alpha0"], at["free_openness"]) == pytest.approx(0.1875, abs=2e-3)
-    assert findings["mean_abs_gap"] <= 0.02
-    assert findings["released"] > 0
-    binned = pd.read_parquet(tmp_path / "learned_openness_binned.parquet")
-    assert set(binned["reputation"]) == {0.05, 0.3}
+
+    # (a) Model I pairs: ω⁰ = clip((δ(1−δ)λ/(2c_D) + ε + o − βα0)/(2k), 0, 1) at the defaults
+    pairs = pd.read_parquet(tmp_path / "learned_openness_pairs.parquet")
+    assert set(pairs["reputation"]) == {0.05, 0.3}
+    omega0 = np.clip((0.125 + pairs["reputation"] + 0.05 - 0.3 * pairs["alpha0"]) / 0.4, 0, 1)
+    assert np.allclose(pairs["free_openness"], omega0)
+    within = np.abs(pairs["learned"] - omega0) <= 0.02 + 1e-9
+    assert within.mean() >= 0.95
+    assert findings["pairs"]["share_within_0.02"] == pytest.approx(within.mean())
+    assert findings["pairs"]["on_curve"] is True
+
+    # (b) the baseline market: ω_int(n) = clip((n·0.125 + ε + o − βα0)/(2k), 0, 1), ε = o = 0.05
+    market = pd.read_parquet(tmp_path / "learned_openness_market.parquet")
+    assert market["replication"].nunique() == 2 and len(market) == 40
+    expected = np.clip((0.125 * market["followers"] + 0.1 - 0.3 * market["alpha0"]) / 0.4, 0, 1)
+    assert np.allclose(market["omega_int_n"], expected)
+    assert np.allclose(
+        market["free_openness"], np.clip((0.225 - 0.3 * market["alpha0"]) / 0.4, 0, 1)
+    )
+    released = market.dropna(subset=["learned"])
+    leaders = released.loc[released.groupby("replication")["followers"].idxmax()]
+    others = released.drop(leaders.index)
+    # fine-tuners gather on one model: the leader has several times the others' followers
+    assert (leaders["followers"] > 5 * others["followers"].mean()).all()
+    # the leaders are strong models, closed by the lone pair's ω⁰, yet they open more
+    assert (leaders["free_openness"] == 0).all()
+    assert leaders["learned"].mean() > others["learned"].mean() + 0.2
+    assert findings["baseline"]["leaders_mean_abs_gap_lone_pair"] > 0.2
+    assert findings["baseline"]["others_share_open"] < 0.2
 
 
 def test_study_command_rejects_unknown_name(capsys: pytest.CaptureFixture[str]) -> None:
