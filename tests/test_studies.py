@@ -75,16 +75,41 @@ def test_race_theory_and_market_retreat(tmp_path: Path) -> None:
     assert len(runs) == 6 and set(runs["status"]) == {"ok"}
 
 
-def test_openness_learned_matches_free_openness(tmp_path: Path) -> None:
+def test_openness_pairs_learn_free_openness_and_the_market_departs(tmp_path: Path) -> None:
     findings = _run("openness", tmp_path)
     curve = pd.read_parquet(tmp_path / "analytic_openness.parquet")
     at = curve[curve["reputation"] == 0.05]
     # README anchor: ω⁰(α0 = 0.5) = 0.1875; linear in α0 between the kinks.
     assert np.interp(0.5, at["alpha0"], at["free_openness"]) == pytest.approx(0.1875, abs=2e-3)
-    assert findings["mean_abs_gap"] <= 0.02
-    assert findings["released"] > 0
-    binned = pd.read_parquet(tmp_path / "learned_openness_binned.parquet")
-    assert set(binned["reputation"]) == {0.05, 0.3}
+
+    # (a) Model I pairs: ω⁰ = clip((δ(1−δ)λ/(2c_D) + ε + o − βα0)/(2k), 0, 1) at the defaults
+    pairs = pd.read_parquet(tmp_path / "learned_openness_pairs.parquet")
+    assert set(pairs["reputation"]) == {0.05, 0.3}
+    omega0 = np.clip((0.125 + pairs["reputation"] + 0.05 - 0.3 * pairs["alpha0"]) / 0.4, 0, 1)
+    assert np.allclose(pairs["free_openness"], omega0)
+    within = np.abs(pairs["learned"] - omega0) <= 0.02 + 1e-9
+    assert within.mean() >= 0.95
+    assert findings["pairs"]["share_within_0.02"] == pytest.approx(within.mean())
+    assert findings["pairs"]["on_curve"] is True
+
+    # (b) the baseline market: ω_int(n) = clip((n·0.125 + ε + o − βα0)/(2k), 0, 1), ε = o = 0.05
+    market = pd.read_parquet(tmp_path / "learned_openness_market.parquet")
+    assert market["replication"].nunique() == 2 and len(market) == 40
+    expected = np.clip((0.125 * market["followers"] + 0.1 - 0.3 * market["alpha0"]) / 0.4, 0, 1)
+    assert np.allclose(market["omega_int_n"], expected)
+    assert np.allclose(
+        market["free_openness"], np.clip((0.225 - 0.3 * market["alpha0"]) / 0.4, 0, 1)
+    )
+    released = market.dropna(subset=["learned"])
+    leaders = released.loc[released.groupby("replication")["followers"].idxmax()]
+    others = released.drop(leaders.index)
+    # fine-tuners gather on one model: the leader has several times the others' followers
+    assert (leaders["followers"] > 5 * others["followers"].mean()).all()
+    # the leaders are strong models, closed by the lone pair's ω⁰, yet they open more
+    assert (leaders["free_openness"] == 0).all()
+    assert leaders["learned"].mean() > others["learned"].mean() + 0.2
+    assert findings["baseline"]["leaders_mean_abs_gap_lone_pair"] > 0.2
+    assert findings["baseline"]["others_share_open"] < 0.2
 
 
 def test_study_command_rejects_unknown_name(capsys: pytest.CaptureFixture[str]) -> None:
@@ -146,16 +171,33 @@ def test_policy_fan_charts_follow_each_policy(tmp_path: Path) -> None:
     series = pd.read_parquet(tmp_path / "runs" / "timeseries.parquet")
     runs = pd.read_parquet(tmp_path / "runs" / "runs.parquet")
     series = series.merge(runs[["run_id", "point"]], on="run_id")
+    series = series[series["step"] > 0]
     none, static, adaptive = (series[series["point"] == k] for k in range(3))
     assert (none["penalty"] == 0).all() and (none["penalties_paid"] == 0).all()
     assert np.allclose(static["penalty"], 0.1) and np.allclose(static["theta"], 0.5)
-    # The adaptive penalty starts at 0 and rises while the open share falls short of 0.5.
-    assert adaptive[adaptive["step"] == adaptive["step"].max()]["penalty"].min() > 0.1
-    assert findings["no regulation"]["penalties_paid"] == 0.0
-    assert (
-        findings["static θ = 0.5, p = 0.1"]["mean_openness"]
-        > findings["no regulation"]["mean_openness"]
-    )
+    assert findings["static θ = 0.5, p = 0.1"]["penalties_paid"] > 0  # the rule binds
+    # the adaptive law: p(t+1) = clip(p(t) + 0.05·(0.5 − open share(t)), 0, 1), from p(1) = 0
+    for _, run in adaptive.groupby("run_id"):
+        run = run.sort_values("step")
+        penalty, share = run["penalty"].to_numpy(), run["open_share"].to_numpy()
+        assert penalty[0] == 0.0
+        assert np.allclose(penalty[1:], np.clip(penalty[:-1] + 0.05 * (0.5 - share[:-1]), 0, 1))
+    # it steers the open share towards its target 0.5, further than no regulation gets
+    window = findings["window"]
+    last = series[series["step"] > series["step"].max() - window]
+    per_run = last.groupby(["point", "run_id"])["open_share"].mean()
+    assert abs(per_run[2].median() - 0.5) < abs(per_run[0].median() - 0.5)
+    # each stated difference is one whose 5–95 % ranges of runs are apart
+    for point, name in (
+        (1, "static θ = 0.5, p = 0.1"),
+        (2, "adaptive penalty (target open share 0.5)"),
+    ):
+        for column, sign in findings["clear_differences"][name].items():
+            outcome = last.groupby(["point", "run_id"])[column].mean()
+            low_a, high_a = np.quantile(outcome[0], [0.05, 0.95])
+            low_b, high_b = np.quantile(outcome[point], [0.05, 0.95])
+            assert sign == (1 if low_b > high_a else -1 if high_b < low_a else 0), (name, column)
+    assert len(findings["statements"]) == 2
 
 
 def test_information_counterfactual_finds_myopic_and_experienced_tracks_spe(
