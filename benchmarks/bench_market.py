@@ -7,9 +7,9 @@ of agents: 1% generalists (at most 100), the rest specialists choosing base and 
 closed firms, one niche per 100 agents, logit demand, model-level data every period, no agent
 snapshots; once with every population learning from experience (Q-learning) and once with
 counterfactual information (logit response to forgone payoffs from re-clearing the market).
-Prints µs per agent-step and the ratio market/baseline; targets (issue "A market that pays"): experienced ≤ 1.0 and
-counterfactual ≤ 3.0 at 10,000 agents. ``--memory N`` also reports the peak traced memory of N
-agents over 200 periods (target: 10⁵ agents under 1 GiB).
+Prints µs per agent-step and the ratio market/baseline; the targets (issue "A market that
+pays") are experienced ≤ 1.0 and counterfactual ≤ 3.0 at 10,000 agents. ``--memory N`` also
+reports the peak traced memory of N agents over 200 periods (target: 10⁵ agents under 1 GiB).
 
     python benchmarks/bench_market.py                 # 1,000 and 10,000 agents, 200 periods
     python benchmarks/bench_market.py --periods 100 --agents 10000 --memory 100000
