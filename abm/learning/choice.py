@@ -51,12 +51,14 @@ def argmax_ties(
     chosen = np.argmax(best, axis=1)
     if tie_break == "lowest":
         return chosen
-    # Rows with several maximisers draw one uniformly (a random key on the maximisers, -1
-    # elsewhere); rows with one need no draw, which keeps large populations cheap.
-    tied = np.flatnonzero(np.count_nonzero(best, axis=1) > 1)
+    # Rows with several maximisers draw one uniformly: the k-th maximiser, k uniform below
+    # their count; rows with one need no draw, which keeps large populations cheap.
+    counts = np.count_nonzero(best, axis=1)
+    tied = np.flatnonzero(counts > 1)
     if tied.size:
-        keys = np.where(best[tied], rng.random((tied.size, values.shape[1])), -1.0)
-        chosen[tied] = np.argmax(keys, axis=1)
+        pick = (rng.random(tied.size) * counts[tied]).astype(np.intp)
+        running = np.cumsum(best[tied], axis=1)
+        chosen[tied] = np.argmax(running > pick[:, None], axis=1)
     return chosen
 
 

@@ -41,7 +41,7 @@ IntArray = NDArray[np.intp]
 
 DEMAND_RULES: Final = ("captive", "limit_pricing", "logit")
 _ITERATIONS: Final = 500
-_TOLERANCE: Final = 1e-13
+_TOLERANCE: Final = 1e-10
 _NEWTON_STEPS: Final = 2
 
 
