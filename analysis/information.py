@@ -104,7 +104,7 @@ def _summary(points: Any) -> Any:
     import numpy as np
     import pandas as pd
 
-    from abm.theory.propensity import wilson_interval
+    from abm.stats.propensity import wilson_interval
 
     rows = []
     for (panel, information), group in points.groupby(["panel", "information"], sort=False):

@@ -11,7 +11,7 @@ from scipy.stats import binomtest
 
 from abm.errors import ParameterError
 from abm.theory.open_sourcing import gain_peak, open_probability, propensity_as_quadratic_logit
-from abm.theory.propensity import (
+from abm.stats.propensity import (
     STATUSES,
     binned_rates,
     estimate_propensity,

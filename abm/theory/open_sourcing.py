@@ -471,7 +471,7 @@ def propensity_as_quadratic_logit(
     """The propensity's coefficients as a quadratic logit, logistic(b0 + b1·s + b2·s²).
 
     λΔ(s) = −λ(ℓ+κ) + λ(γ+ℓ)·s − λγ·s², so the model is exactly the family that
-    :func:`abm.theory.propensity.fit_quadratic_logit` estimates: b0 = −λ(ℓ+κ),
+    :func:`abm.stats.propensity.fit_quadratic_logit` estimates: b0 = −λ(ℓ+κ),
     b1 = λ(γ+ℓ), b2 = −λγ, and the fitted peak −b1/(2b2) is s*.
 
     Args:
