@@ -10,7 +10,6 @@ from scipy.optimize import minimize
 from scipy.stats import binomtest
 
 from abm.errors import ParameterError
-from abm.theory.open_sourcing import gain_peak, open_probability, propensity_as_quadratic_logit
 from abm.stats.propensity import (
     STATUSES,
     binned_rates,
@@ -18,6 +17,7 @@ from abm.stats.propensity import (
     fit_quadratic_logit,
     wilson_interval,
 )
+from abm.theory.open_sourcing import gain_peak, open_probability, propensity_as_quadratic_logit
 
 
 def simulate(rng, firms, **parameters):

@@ -20,7 +20,7 @@ from matplotlib.colors import BoundaryNorm, ListedColormap
 from matplotlib.figure import Figure
 from mesa.visualization import SolaraViz
 
-from abm.figures.style import OKABE_ITO
+from abm.figures.style import OKABE_ITO, colour_of
 from abm.market import (
     ClosedFirmConfig,
     Distribution,
@@ -45,12 +45,7 @@ matplotlib.use("Agg")
 #: Largest penalty on the slider and on the analytical map.
 PENALTY_MAX = 0.5
 #: Colour of each regime (free, comply, pay, abstain), shared by the plots and the map.
-REGIME_COLOURS = (
-    OKABE_ITO["sky_blue"],
-    OKABE_ITO["bluish_green"],
-    OKABE_ITO["orange"],
-    OKABE_ITO["grey"],
-)
+REGIME_COLOURS = tuple(colour_of(regime) for regime in REGIMES)
 FONT = {"font.size": 13, "axes.titlesize": 14, "axes.labelsize": 13, "legend.fontsize": 11}
 FIGSIZE = (6.4, 3.9)
 

@@ -96,7 +96,7 @@ def run(args: argparse.Namespace) -> int:
     result, manifest = execute("mc", study, folder, args)
     drawn = not result.stopped and scenario.output.figures and not args.no_figures
     if drawn and (folder / "timeseries.parquet").exists():
-        from abm.experiments.figures import fan_chart
+        from abm.figures.runs import fan_chart
 
         written = fan_chart(folder / "timeseries.parquet", folder, scenario.name)
         manifest.outputs += [path.name for path in written]

@@ -84,7 +84,7 @@ def run(args: argparse.Namespace) -> int:
             data = network.read_bytes()
             written.append(atomic_write(folder / "network.graphml", lambda s: s.write(data)))
     if scenario.output.figures and not args.no_figures:
-        from abm.experiments.figures import run_figures
+        from abm.figures.runs import run_figures
 
         written += run_figures(tables["timeseries"], folder, scenario.name)
     manifest.outputs = [path.name for path in written]

@@ -93,7 +93,7 @@ def run(args: argparse.Namespace) -> int:
     table = analyse(args.method, bounds, matrix, outputs, scenario.seed)
     written = write_table(table, folder, "sensitivity", csv=args.csv)
     if scenario.output.figures and not args.no_figures:
-        from abm.experiments.figures import sensitivity_figure
+        from abm.figures.runs import sensitivity_figure
 
         written += sensitivity_figure(table, args.method, outcome, folder, scenario.name)
     manifest.outputs += [path.name for path in written]

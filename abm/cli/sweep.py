@@ -170,7 +170,7 @@ def run(args: argparse.Namespace) -> int:
 
         runs = pd.read_parquet(folder / "runs.parquet")
         if scenario.output.figures and not args.no_figures and outcome in runs:
-            from abm.experiments.figures import sweep_figure
+            from abm.figures.runs import sweep_figure
 
             written = sweep_figure(
                 runs, names, outcome, folder, scenario.name, sampled=sample is not None

@@ -1,5 +1,13 @@
-"""Shared figure style and saving for every plot the project draws."""
+"""Every figure the project draws, and their one style.
 
-from abm.figures.style import OKABE_ITO, apply_style, save_figure
+Modules:
+    style: the palette, one colour per observable and regime (``COLOURS``), saving.
+    runs: figures of runs and studies (time paths, fan charts, sweeps, sensitivity).
+    openness: Model I's region maps, lever maps and landscapes.
+    race: Model II's upgrade gains and spend.
+    open_sourcing: Model III's propensity curves.
+"""
 
-__all__ = ["OKABE_ITO", "apply_style", "save_figure"]
+from abm.figures.style import COLOURS, OKABE_ITO, apply_style, colour_of, save_figure
+
+__all__ = ["COLOURS", "OKABE_ITO", "apply_style", "colour_of", "save_figure"]

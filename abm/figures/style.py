@@ -26,6 +26,32 @@ OKABE_ITO: dict[str, str] = {
 }
 
 
+#: One colour per observable and per regime, the same in every figure, report and app view.
+COLOURS: dict[str, str] = {
+    # openness and participation
+    "participation": OKABE_ITO["orange"],
+    "open_share": OKABE_ITO["sky_blue"],
+    "mean_openness": OKABE_ITO["bluish_green"],
+    # who earns what
+    "utility_generalists": OKABE_ITO["orange"],
+    "utility_specialists": OKABE_ITO["sky_blue"],
+    "closed_profit": OKABE_ITO["bluish_green"],
+    "consumer_surplus": OKABE_ITO["blue"],
+    "penalties_paid": OKABE_ITO["vermillion"],
+    "welfare": OKABE_ITO["black"],
+    # regimes (free, comply, pay, abstain)
+    "free": OKABE_ITO["sky_blue"],
+    "comply": OKABE_ITO["bluish_green"],
+    "pay": OKABE_ITO["orange"],
+    "abstain": OKABE_ITO["grey"],
+}
+
+
+def colour_of(name: str) -> str:
+    """The colour of an observable or regime (grey for one without its own)."""
+    return COLOURS.get(name, OKABE_ITO["grey"])
+
+
 def apply_style() -> None:
     """Select the non-interactive backend and the project's seaborn theme."""
     import matplotlib

@@ -1,11 +1,14 @@
-"""Figures of runs and studies: time paths, fan charts, sweeps and sensitivity indices."""
+"""Figures of runs and studies: time paths, fan charts, sweeps and sensitivity indices.
+
+Every series has its colour from :data:`abm.figures.style.COLOURS`, the same in every figure.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from abm.figures.style import OKABE_ITO, apply_style, save_figure
+from abm.figures.style import OKABE_ITO, apply_style, colour_of, save_figure
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -19,6 +22,7 @@ _WELFARE = {
     "utility_generalists": "generalists",
     "utility_specialists": "specialists",
     "closed_profit": "closed firms",
+    "consumer_surplus": "customers (consumer surplus)",
     "penalties_paid": "penalties (deadweight loss)",
 }
 _COLOURS = list(OKABE_ITO.values())
@@ -31,8 +35,8 @@ def run_figures(timeseries: pd.DataFrame, folder: str | Path, title: str) -> lis
     apply_style()
     written: list[Path] = []
     figure, axes = plt.subplots(figsize=(9, 5))
-    for colour, (name, label) in zip(_COLOURS, _PATHS.items(), strict=False):
-        axes.plot(timeseries["step"], timeseries[name], label=label, color=colour)
+    for name, label in _PATHS.items():
+        axes.plot(timeseries["step"], timeseries[name], label=label, color=colour_of(name))
     final = timeseries.iloc[-1]
     axes.set(
         xlabel="period",
@@ -44,8 +48,9 @@ def run_figures(timeseries: pd.DataFrame, folder: str | Path, title: str) -> lis
     axes.legend(loc="best", fontsize="small")
     written += save_figure(figure, folder, "openness")
     figure, axes = plt.subplots(figsize=(9, 5))
-    for colour, (name, label) in zip(_COLOURS, _WELFARE.items(), strict=False):
-        axes.plot(timeseries["step"], timeseries[name], label=label, color=colour)
+    for name, label in _WELFARE.items():
+        if name in timeseries:
+            axes.plot(timeseries["step"], timeseries[name], label=label, color=colour_of(name))
     axes.set(
         xlabel="period",
         ylabel="payoff per period",
@@ -78,8 +83,8 @@ def fan_chart(
     grouped = frame.groupby("step")[list(observables)]
     low, median, high = grouped.quantile(0.05), grouped.median(), grouped.quantile(0.95)
     figure, axes = plt.subplots(figsize=(9, 5))
-    for colour, name in zip(_COLOURS, observables, strict=False):
-        label = _PATHS.get(name, name)
+    for name in observables:
+        colour, label = colour_of(name), _PATHS.get(name, name)
         axes.plot(median.index, median[name], color=colour, label=f"{label} (median)")
         axes.fill_between(median.index, low[name], high[name], color=colour, alpha=0.2)
     axes.set(
