@@ -86,6 +86,7 @@ def _images(page) -> list[str]:
     return page.locator("img").evaluate_all("els => els.map(e => e.src)")
 
 
+@pytest.mark.slow
 def test_app_in_chromium(app_url: str, tmp_path: Path) -> None:
     if not Path(CHROMIUM).exists():
         pytest.fail(f"no Chromium at {CHROMIUM}: apt-get install chromium chromium-driver")

@@ -182,6 +182,7 @@ def _wait_for_markers(folder: Path, count: int, process: subprocess.Popen, timeo
     return -1
 
 
+@pytest.mark.slow
 def test_sigkill_then_resume_equals_an_uninterrupted_study(tmp_path, capsys):
     scenario = tmp_path / "slow.toml"
     scenario.write_text(SLOW, encoding="utf-8")
@@ -235,6 +236,7 @@ def _stop(process: subprocess.Popen) -> None:
             process.wait()
 
 
+@pytest.mark.slow
 def test_dask_scheduler_and_two_workers_on_loopback_match_serial(tiny, tmp_path, capsys):
     pytest.importorskip("distributed")
     from distributed import Client
@@ -294,6 +296,7 @@ def test_dask_scheduler_and_two_workers_on_loopback_match_serial(tiny, tmp_path,
     assert executor.startswith(f"dask scheduler {address}, 2 workers (distributed ")
 
 
+@pytest.mark.slow
 def test_dask_local_cluster_matches_serial(tiny, tmp_path, capsys):
     pytest.importorskip("distributed")
     base = ["mc", str(tiny), "--replications", "4", "--quiet", "--no-figures"]

@@ -5,12 +5,14 @@ import subprocess
 import sys
 
 import numpy as np
+import pytest
 
 from abm.cli import main
 from abm.cli.validate import format_table
 from abm.market.checks import _away_from_boundary, agreement, check_race_revenue
 
 
+@pytest.mark.slow
 def test_validate_quick_lists_v0_to_v6(capsys):
     code = main(["validate", "--quick", "--json"])
     payload = json.loads(capsys.readouterr().out)

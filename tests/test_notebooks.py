@@ -10,6 +10,9 @@ import pytest
 TUTORIALS = Path(__file__).resolve().parents[1] / "docs" / "tutorials"
 NOTEBOOKS = ("01_first_run.ipynb", "02_policy_experiment.ipynb", "03_monte_carlo.ipynb")
 
+# Minutes of simulation: the full run (CI) only; `python -m pytest -m "not slow"` skips them.
+pytestmark = pytest.mark.slow
+
 
 @pytest.mark.parametrize("name", NOTEBOOKS)
 def test_tutorial_runs(name: str, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -15,6 +15,9 @@ from abm.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
 
+# Minutes of simulation: the full run (CI) only; `python -m pytest -m "not slow"` skips them.
+pytestmark = pytest.mark.slow
+
 
 def _run(name: str, folder: Path, *extra: str) -> dict:
     assert main(["study", name, "--quick", "--quiet", "--out", str(folder), *extra]) == 0
