@@ -138,17 +138,54 @@ def sweep_figure(
             label=f"mean {outcome}, 90 % interval",
         )
         axes.set(xlabel=parameter, ylabel=outcome)
-    if sampled:
-        figure.suptitle(f"{title}: {outcome} across {len(ok)} sampled runs", fontsize=14)
-    else:
-        means = ok.groupby(parameters)[outcome].mean()
-        best = means.idxmax() if len(means) else ()
-        values = best if isinstance(best, tuple) else (best,)
-        where = ", ".join(
-            f"{name} = {value:g}" for name, value in zip(parameters, values, strict=False)
-        )
-        figure.suptitle(f"{title}: mean {outcome} is highest at {where}", fontsize=14)
+    figure.suptitle(f"{title}: {sweep_finding(ok, parameters, outcome, sampled)}", fontsize=14)
     return save_figure(figure, folder, "sweep")
+
+
+def sweep_finding(
+    runs: pd.DataFrame, parameters: list[str], outcome: str, sampled: bool = False
+) -> str:
+    """What a sweep shows, stated only as far as the runs' spread allows.
+
+    A grid point is called best only when the 95 % confidence interval of its mean outcome
+    (t interval over its replications) lies above every other point's; otherwise the title
+    says that no point stands out. A sample makes no claim.
+    """
+    import numpy as np
+    from scipy import stats
+
+    if sampled or runs.empty:
+        return f"{outcome} across {len(runs)} sampled runs"
+    groups = runs.groupby(parameters)[outcome]
+    means, counts, spread = groups.mean(), groups.count(), groups.std(ddof=1)
+    if len(means) < 2 or (counts < 2).any():
+        return f"mean {outcome} at {len(means)} points (too few runs per point to compare)"
+    half = stats.t.ppf(0.975, counts - 1) * spread / np.sqrt(counts)
+    best = means.idxmax()
+    others = means.index != best
+    if (means[best] - half[best] > (means + half)[others]).all():
+        values = best if isinstance(best, tuple) else (best,)
+        where = ", ".join(f"{n} = {v:g}" for n, v in zip(parameters, values, strict=False))
+        return f"mean {outcome} is highest at {where} (95 % intervals apart)"
+    return f"no point's mean {outcome} stands out from the others' 95 % intervals"
+
+
+def sensitivity_finding(table: pd.DataFrame, method: str, outcome: str) -> str:
+    """The most influential parameter, named only when its index clears the others'.
+
+    With every index 0 (a degenerate study: the outcome does not vary) the title says so.
+    """
+    key = "ST" if method == "sobol" else "mu_star"
+    if table.empty:
+        return f"no parameters for {outcome}"
+    values, half = table[key].to_numpy(), table[f"{key}_conf"].to_numpy()
+    if not (abs(values) > 1e-12).any():
+        return f"{outcome} does not vary over the sample (every index is 0)"
+    top = int(values.argmax())
+    rest = [i for i in range(len(values)) if i != top]
+    if all(values[top] - half[top] > values[i] + half[i] for i in rest):
+        return f"{outcome} is most sensitive to {table['parameter'].iloc[top]}"
+    return f"no parameter's index for {outcome} clears the others' 95 % intervals"
 
 
 def sensitivity_figure(
@@ -179,8 +216,6 @@ def sensitivity_figure(
         )
     axes.set_xticks(positions, names)
     axes.set(xlabel="parameter", ylabel=f"sensitivity of {outcome}")
-    key = "ST" if method == "sobol" else "mu_star"
-    top = table.loc[table[key].idxmax(), "parameter"] if len(table) else "—"
-    axes.set_title(f"{title}: {outcome} is most sensitive to {top}")
+    axes.set_title(f"{title}: {sensitivity_finding(table, method, outcome)}")
     axes.legend(loc="best", fontsize="small")
     return save_figure(figure, folder, f"sensitivity_{method}")
