@@ -13,10 +13,22 @@ if TYPE_CHECKING:
     import pandas as pd
 
 
+def _umask() -> int:
+    # os.umask can only be read by setting it; set it back at once (process-wide, so cache it)
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+_UMASK = _umask()
+
+
 def atomic_write(path: str | os.PathLike[str], write: Callable[[IO[bytes]], None]) -> Path:
     """Write through ``write(handle)`` into a temporary file, then rename it into place.
 
-    The temporary file lives in the target folder, so the final ``os.replace`` is atomic.
+    The temporary file lives in the target folder, so the final ``os.replace`` is atomic. It is
+    given the permissions an ordinary new file would have (0666 less the umask): ``mkstemp``
+    creates it 0600, which would keep results from a group or a web server.
     """
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -25,6 +37,7 @@ def atomic_write(path: str | os.PathLike[str], write: Callable[[IO[bytes]], None
         with os.fdopen(handle, "wb") as stream:
             write(stream)
             stream.flush()
+            os.fchmod(stream.fileno(), 0o666 & ~_UMASK)
             os.fsync(stream.fileno())
         os.replace(tmp_name, target)
     except BaseException:

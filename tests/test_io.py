@@ -1,0 +1,47 @@
+"""Atomic writes: complete or absent, with the permissions an ordinary new file would get."""
+
+from __future__ import annotations
+
+import os
+import stat
+import subprocess
+import sys
+
+import pytest
+
+from abm.io import atomic_write, write_text
+
+
+def test_written_file_is_complete_and_leaves_no_temporary(tmp_path):
+    path = write_text(tmp_path / "out" / "a.txt", "hello")
+    assert path.read_text() == "hello"
+    assert [p.name for p in path.parent.iterdir()] == ["a.txt"]
+
+
+def test_failed_write_leaves_nothing(tmp_path):
+    def broken(stream):
+        stream.write(b"half")
+        raise RuntimeError("disk full")
+
+    with pytest.raises(RuntimeError, match="disk full"):
+        atomic_write(tmp_path / "b.bin", broken)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_permissions_follow_the_umask(tmp_path):
+    # a fresh interpreter, so that the module reads the umask set for it
+    code = (
+        "import sys, os; from abm.io import write_text; "
+        "print(oct(os.stat(write_text(sys.argv[1], 'x')).st_mode & 0o777))"
+    )
+    for umask, expected in ((0o022, "0o644"), (0o002, "0o664"), (0o077, "0o600")):
+        target = tmp_path / f"{umask:o}.txt"
+        result = subprocess.run(
+            [sys.executable, "-c", code, str(target)],
+            capture_output=True,
+            text=True,
+            check=True,
+            preexec_fn=lambda umask=umask: os.umask(umask),
+        )
+        assert result.stdout.strip() == expected
+        assert stat.S_ISREG(os.stat(target).st_mode)
