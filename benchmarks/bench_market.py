@@ -1,14 +1,14 @@
 """Benchmark: cost per agent-step of the market against Mesa's trivial "money" agent.
 
-Runs, side by side in the same process, (a) the Boltzmann wealth model without a grid (each
-agent with wealth gives one unit to a random agent; the agent list is cached once per step, so
-the baseline is the fast form of Mesa's tutorial model) and (b) the market with the same number
-of agents: 1% generalists (at most 100), the rest specialists choosing base and effort, 1%
-closed firms, one niche per 100 agents, logit demand, model-level data every period, no agent snapshots; once with every
-population learning from experience (Q-learning) and once with counterfactual information
-(logit response to forgone payoffs from re-clearing the market). Prints µs per agent-step and
-the ratio market/baseline; targets (issue "A market that pays"): experienced ≤ 1.0 and
-counterfactual ≤ 3.0 at 10,000 agents. ``--memory N`` also reports the peak traced memory of N
+Runs, side by side in the same process, (a) the Boltzmann wealth model without a grid (each agent
+with wealth gives one unit to a random agent; the agent list is cached once per step, so the
+baseline is the fast form of Mesa's tutorial model) and (b) the market with the same number of
+agents: 1% generalists (at most 100), the rest specialists choosing base and effort, 1% closed
+firms, one niche per 100 agents, logit demand, model-level data every period, no agent snapshots;
+once with every population learning from experience (Q-learning) and once with counterfactual
+information (logit response to forgone payoffs from re-clearing the market). Prints µs per
+agent-step and the ratio market/baseline; targets (issue "A market that pays"): experienced ≤ 1.0
+and counterfactual ≤ 3.0 at 10,000 agents. ``--memory N`` also reports the peak traced memory of N
 agents over 200 periods (target: 10⁵ agents under 1 GiB).
 
     python benchmarks/bench_market.py                 # 1,000 and 10,000 agents, 200 periods
