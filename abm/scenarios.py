@@ -34,10 +34,13 @@ A scenario file has a few top-level keys and four tables::
     [experiment.parameters]      # samplers: market path -> [low, high]
     "regulator.theta" = [0.0, 1.0]
 
-Every problem raises one :class:`~abm.errors.ParameterError` naming the key path, the
-value and what is accepted; unknown keys come with a "did you mean" suggestion (difflib).
-The market block is checked by :meth:`MarketConfig.validate` and by building the model once,
-and its errors are re-worded with the ``market.`` prefix so they name the file's key path.
+The file's schema is declared once (pydantic models: :class:`Horizon`, :class:`Output`,
+:class:`Experiment`, :class:`Scenario`, and :class:`~abm.market.MarketConfig` for the market
+block); ``abm schema`` exports it as JSON Schema (:func:`scenario_schema`). Every problem raises
+one :class:`~abm.errors.ParameterError` naming the key path, the value and what is accepted;
+unknown keys come with a "did you mean" suggestion (difflib). The market block stays the file's
+plain data (sweeps set paths in it) and is validated against ``MarketConfig``, with every sweep
+point and sampler bound, when the scenario is built.
 """
 
 from __future__ import annotations
