@@ -34,110 +34,203 @@ A scenario file has a few top-level keys and four tables::
     [experiment.parameters]      # samplers: market path -> [low, high]
     "regulator.theta" = [0.0, 1.0]
 
-Every problem raises one :class:`~abm.errors.ParameterError` naming the key path, the
-value and what is accepted; unknown keys come with a "did you mean" suggestion (difflib).
-The market block is checked by :meth:`MarketConfig.validate` and by building the model once,
-and its errors are re-worded with the ``market.`` prefix so they name the file's key path.
+The file's schema is declared once (pydantic models: :class:`Horizon`, :class:`Output`,
+:class:`Experiment`, :class:`Scenario`, and :class:`~abm.market.MarketConfig` for the market
+block); ``abm schema`` exports it as JSON Schema (:func:`scenario_schema`). Every problem raises
+one :class:`~abm.errors.ParameterError` naming the key path, the value and what is accepted;
+unknown keys come with a "did you mean" suggestion (difflib). The market block stays the file's
+plain data (sweeps set paths in it) and is validated against ``MarketConfig``, with every sweep
+point and sampler bound, when the scenario is built.
 """
 
 from __future__ import annotations
 
 import copy
-import difflib
 import itertools
 import math
 import tomllib
-from dataclasses import asdict, dataclass, field, fields, is_dataclass
+import typing
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AfterValidator,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    TypeAdapter,
+    ValidationError,
+    model_validator,
+)
 
 from abm.errors import ParameterError
+from abm.schema import (
+    MAX_INT,
+    PATH,
+    Flag,
+    Int,
+    Real,
+    Schema,
+    default_of,
+    field_at,
+    json_schema,
+    keys,
+    parameter_error,
+    scalar_type,
+    suggest,
+)
 
-SAMPLERS: tuple[str, ...] = ("grid", "lhs", "sobol", "morris")
-_TOP_KEYS = ("name", "description", "seed", "horizon", "market", "output", "experiment")
+Sampler = Literal["grid", "lhs", "sobol", "morris"]
+SAMPLERS: tuple[str, ...] = Sampler.__args__  # type: ignore[attr-defined]
 #: Upper bound of seeds (they are stored in int64 parquet columns).
-MAX_SEED = 2**63 - 1
+MAX_SEED = MAX_INT
 
 
-@dataclass(frozen=True)
-class Horizon:
-    """How long each run lasts.
+class _Block(Schema):
+    """A scenario table: frozen, unknown keys refused."""
 
-    Attributes:
-        steps: Periods per run, ≥ 1.
-    """
-
-    steps: int = 100
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-@dataclass(frozen=True)
-class Output:
-    """What each run collects.
+class Horizon(_Block):
+    """How long each run lasts."""
 
-    Attributes:
-        agents: Write agent-level records (``agents.parquet``).
-        agent_every: Agent snapshot every k periods (0: only the final state), ≥ 0.
-        network: Write the final supply-chain network as GraphML (``abm run``).
-        figures: Draw figures.
-        summary_window: ``runs.parquet`` holds each observable's mean over the last k periods.
-    """
+    path = "horizon"
 
-    agents: bool = False
-    agent_every: int = 0
-    network: bool = True
-    figures: bool = True
-    summary_window: int = 1
+    steps: Int = Field(100, ge=1, le=10_000_000, description="periods per run")
 
 
-@dataclass(frozen=True)
-class Experiment:
-    """How a study varies runs.
+class Output(_Block):
+    """What each run collects."""
 
-    Attributes:
-        replications: Runs per parameter point, ≥ 1.
-        chunk_size: Runs per task and per chunk file, ≥ 1.
-        common_random_numbers: Give replication r the same seed at every parameter point.
-        sampler: ``grid`` (the ``sweep`` table, full factorial) or a SALib sampler (``lhs``,
-            ``sobol``, ``morris``) over ``parameters``.
-        samples: The sampler's N (Sobol: base samples, a power of two; Morris: trajectories).
-        sweep: Market path → values (grid).
-        parameters: Market path → (low, high) (samplers).
-        outcome: The observable ``abm sa`` analyses.
-    """
+    path = "output"
 
-    replications: int = 1
-    chunk_size: int = 25
-    common_random_numbers: bool = False
-    sampler: str = "grid"
-    samples: int = 64
-    sweep: dict[str, tuple[float, ...]] = field(default_factory=dict)
-    parameters: dict[str, tuple[float, float]] = field(default_factory=dict)
-    outcome: str = "welfare"
+    agents: Flag = Field(False, description="write agent-level records (agents.parquet)")
+    agent_every: Int = Field(
+        0,
+        ge=0,
+        le=MAX_INT,
+        description="agent snapshot every k periods (0: only the final state); sets "
+        "market.agent_every, which may not be given directly",
+    )
+    network: Flag = Field(
+        True, description="write the final supply-chain network as GraphML (abm run)"
+    )
+    figures: Flag = Field(True, description="draw figures (PNG and SVG)")
+    summary_window: Int = Field(
+        1,
+        ge=1,
+        le=MAX_INT,
+        description="runs.parquet holds each observable's mean over the last k periods "
+        "(at most horizon.steps)",
+    )
 
 
-@dataclass(frozen=True)
-class Scenario:
+class GridRange(_Block):
+    """Evenly spaced values from ``start`` to ``stop`` inclusive."""
+
+    start: Real = Field(description="first value")
+    stop: Real = Field(description="last value")
+    count: Int = Field(ge=1, le=10_000, description="number of values")
+
+
+FiniteList = Annotated[list[Real], Field(min_length=1)]
+
+
+def _grid(spec: Any) -> tuple[float, ...]:
+    return grid_values(PATH, spec)
+
+
+def _pair(spec: Any) -> Any:
+    if not isinstance(spec, list | tuple) or len(spec) != 2:
+        raise ParameterError(f"{PATH} must be [low, high], got {spec!r}")
+    return spec
+
+
+def _ordered(bounds: tuple[float, float]) -> tuple[float, float]:
+    if not bounds[0] < bounds[1]:
+        raise ParameterError(
+            f"{PATH} must be [low, high] with low < high, got [{bounds[0]:g}, {bounds[1]:g}]"
+        )
+    return bounds
+
+
+GridValues = Annotated[
+    tuple[float, ...],
+    BeforeValidator(_grid, json_schema_input_type=FiniteList | GridRange),
+]
+Bounds = Annotated[tuple[Real, Real], BeforeValidator(_pair), AfterValidator(_ordered)]
+
+
+class Experiment(_Block):
+    """How a study varies runs."""
+
+    path = "experiment"
+
+    replications: Int = Field(1, ge=1, le=10_000_000, description="runs per parameter point")
+    chunk_size: Int = Field(25, ge=1, le=100_000, description="runs per task and chunk file")
+    common_random_numbers: Flag = Field(
+        False, description="give replication r the same seed at every parameter point"
+    )
+    sampler: Sampler = Field(
+        "grid",
+        description="grid (the sweep table, full factorial) or a SALib sampler over parameters",
+    )
+    samples: Int = Field(
+        64,
+        ge=1,
+        le=1_000_000,
+        description="the sampler's N (Sobol: base samples, a power of two; Morris: trajectories)",
+    )
+    sweep: dict[str, GridValues] = Field(
+        default_factory=dict,
+        description="market path -> list of values or { start, stop, count } (grid)",
+    )
+    parameters: dict[str, Bounds] = Field(
+        default_factory=dict, description="market path -> [low, high] (samplers)"
+    )
+    outcome: str = Field("welfare", strict=True, description="the observable abm sa analyses")
+
+
+class Scenario(_Block):
     """A validated scenario.
 
-    Attributes:
-        name: Short name (the file's stem by default).
-        description: Free text (the question the scenario asks).
-        seed: Master seed, ≥ 0.
-        horizon: Run length.
-        market: The market block as plain nested data (``MarketConfig.from_dict`` input).
-        output: What to collect.
-        experiment: The study design.
-        source: The file it came from, if any.
+    The ``market`` block stays the file's plain nested data (what ``MarketConfig.from_dict``
+    takes): sweeps and samplers set market paths in it, workers receive it as it is, and a
+    study's identity is the file's data. It is validated against
+    :class:`~abm.market.MarketConfig` (with the output block's settings and, for a study,
+    every sweep point and sampler bound) when the scenario is built.
     """
 
-    name: str
-    description: str = ""
-    seed: int = 0
-    horizon: Horizon = field(default_factory=Horizon)
-    market: dict[str, Any] = field(default_factory=dict)
-    output: Output = field(default_factory=Output)
-    experiment: Experiment = field(default_factory=Experiment)
-    source: str | None = None
+    path = ""
+
+    name: str = Field(strict=True, description="short name (the file's stem by default)")
+    description: str = Field(
+        "", strict=True, description="free text (the question the scenario asks)"
+    )
+    seed: Int = Field(0, ge=0, le=MAX_SEED, description="master seed of every run")
+    horizon: Horizon = Field(default_factory=Horizon, description="run length")
+    market: dict[str, Any] = Field(
+        default_factory=dict, description="the market, key for key (abm.market.MarketConfig)"
+    )
+    output: Output = Field(default_factory=Output, description="what to collect")
+    experiment: Experiment = Field(default_factory=Experiment, description="the study design")
+    source: str | None = Field(None, description="the file it came from, if any")
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Scenario:
+        if self.output.summary_window > self.horizon.steps:
+            raise ParameterError(
+                f"output.summary_window must be in [1, {self.horizon.steps}] (horizon.steps), "
+                f"got {self.output.summary_window}"
+            )
+        if "agent_every" in self.market:
+            raise ParameterError(
+                "market.agent_every is set by the output block; use output.agents and "
+                "output.agent_every instead"
+            )
+        check_scenario(self)
+        return self
 
     def market_data(self, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         """The market block with ``overrides`` (market path → value) and the output settings."""
@@ -158,31 +251,52 @@ class Scenario:
                 "description": self.description,
                 "seed": self.seed,
                 "source": self.source,
-                "horizon": asdict(self.horizon),
+                "horizon": self.horizon.model_dump(),
                 "market": market,
-                "output": asdict(self.output),
-                "experiment": asdict(self.experiment),
+                "output": self.output.model_dump(),
+                "experiment": self.experiment.model_dump(),
             }
         )
 
     def replace(self, **changes: Any) -> Scenario:
         """A copy with top-level fields or ``horizon``/``output``/``experiment`` fields changed.
 
-        Keys of the form ``"experiment.replications"`` change one field of a block.
+        Keys of the form ``"experiment.replications"`` change one field of a block. The copy is
+        validated like a file.
         """
-        top: dict[str, Any] = {}
-        blocks: dict[str, dict[str, Any]] = {}
+        data: dict[str, Any] = {
+            name: getattr(self, name) for name in type(self).model_fields if name != "market"
+        }
+        data = {
+            name: value.model_dump() if isinstance(value, Schema) else value
+            for name, value in data.items()
+        }
+        data["market"] = copy.deepcopy(self.market)
         for key, value in changes.items():
             block, _, name = key.partition(".")
             if name:
-                blocks.setdefault(block, {})[name] = value
+                data[block] = {**data[block], name: value}
             else:
-                top[key] = value
-        current = {item.name: getattr(self, item.name) for item in fields(self)}
-        current.update(top)
-        for block, values in blocks.items():
-            current[block] = type(current[block])(**{**asdict(current[block]), **values})
-        return Scenario(**current)
+                data[key] = value
+        return type(self).parse(data)
+
+
+def scenario_schema() -> dict[str, Any]:
+    """The JSON Schema of a scenario file (the ``[market]`` table typed as MarketConfig)."""
+    from abm.market import MarketConfig
+
+    schema = json_schema(Scenario)
+    market = json_schema(MarketConfig)
+    schema.setdefault("$defs", {}).update(market.pop("$defs", {}))
+    market.pop("$schema", None)
+    description = schema["properties"]["market"].get("description")
+    schema["properties"]["market"] = {**market, "description": description}
+    for internal in ("source",):
+        schema["properties"].pop(internal, None)
+    schema["properties"]["market"]["properties"].pop("agent_every", None)
+    schema.pop("required", None)  # name defaults to the file's stem
+    schema["title"] = "openness-abm scenario"
+    return schema
 
 
 def json_ready(value: Any) -> Any:
@@ -199,81 +313,33 @@ def json_ready(value: Any) -> Any:
 # --- key paths ---------------------------------------------------------------------------------
 
 
-def _suggest(key: str, known: list[str], what: str = "keys") -> str:
-    match = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
-    hint = f" (did you mean '{match[0]}'?)" if match else ""
-    return f"{hint}; accepted {what}: {', '.join(known)}"
-
-
-def _unknown(path: str, key: str, known: list[str]) -> ParameterError:
-    full = f"{path}.{key}" if path else key
-    return ParameterError(f"unknown key {full}{_suggest(key, known)}")
-
-
-def _market_schema() -> Any:
-    from abm.market import MarketConfig
-
-    return MarketConfig()
-
-
-def _check_market_keys(data: Any, schema: Any, path: str) -> None:
-    """Reject unknown keys in the market block, naming their full path."""
-    from abm.market import Distribution, LearningConfig
-
-    if not isinstance(data, dict):
-        raise ParameterError(f"{path} must be a table, got {data!r}")
-    known = [item.name for item in fields(schema)]
-    for key, value in data.items():
-        if key not in known:
-            raise _unknown(path, key, known)
-        default = getattr(schema, key)
-        if isinstance(default, Distribution):
-            if isinstance(value, dict):
-                names = [item.name for item in fields(Distribution)]
-                for sub in value:
-                    if sub not in names:
-                        raise _unknown(f"{path}.{key}", sub, names)
-        elif isinstance(default, LearningConfig):
-            if not isinstance(value, dict):
-                raise ParameterError(f"{path}.{key} must be a table, got {value!r}")
-            names = [item.name for item in fields(LearningConfig)]
-            for sub in value:
-                if sub not in names:
-                    raise _unknown(f"{path}.{key}", sub, names)
-        elif is_dataclass(default):
-            _check_market_keys(value, default, f"{path}.{key}")
-
-
 def market_field(path: str) -> tuple[Any, bool]:
     """The default value at a market path and whether it is a distribution parameter.
 
     ``regulator.penalty`` → (0.0, False); ``generalists.alpha0`` → (Distribution, True);
-    ``generalists.alpha0.high`` → (inf, True). Unknown paths raise ParameterError.
+    ``generalists.alpha0.high`` → (inf, True). Unknown paths raise ParameterError. Read from
+    the schema (:class:`~abm.market.MarketConfig`'s fields), not from a default instance.
     """
-    from abm.market import Distribution
+    from abm.market import Distribution, MarketConfig
 
-    node: Any = _market_schema()
-    parts = path.split(".")
+    node: Any = MarketConfig
+    info: Any = None
+    distribution = False
     walked = "market"
-    for index, part in enumerate(parts):
-        if not is_dataclass(node):
+    for part in path.split("."):
+        known = keys(node)
+        if not known:
             raise ParameterError(f"unknown market parameter {path}: {walked} has no fields")
-        known = [item.name for item in fields(node)]
         if part not in known:
-            raise ParameterError(f"unknown market parameter {path}{_suggest(part, known)}")
-        node = getattr(node, part)
+            raise ParameterError(f"unknown market parameter {path}{suggest(part, known)}")
+        annotation, info = field_at(node, [part])  # type: ignore[misc]
+        node = scalar_type(annotation)
+        distribution = distribution or node is Distribution
         walked = f"{walked}.{part}"
-        if isinstance(node, Distribution):
-            rest = parts[index + 1 :]
-            if not rest:
-                return node, True
-            if len(rest) > 1 or rest[0] not in [item.name for item in fields(Distribution)]:
-                names = [item.name for item in fields(Distribution)]
-                raise ParameterError(f"unknown market parameter {path}{_suggest(rest[0], names)}")
-            return getattr(node, rest[0]), True
-    if is_dataclass(node) or isinstance(node, dict | list):
+    container = typing.get_origin(node) in (dict, list, tuple) or node in (dict, list, tuple)
+    if (keys(node) and node is not Distribution) or container:
         raise ParameterError(f"market parameter {path} must name a number, got a table")
-    return node, False
+    return default_of(info), distribution
 
 
 def set_path(data: dict[str, Any], path: str, value: Any) -> None:
@@ -297,10 +363,14 @@ def set_path(data: dict[str, Any], path: str, value: Any) -> None:
 
 def coerce_parameter(path: str, value: float) -> Any:
     """A numeric value in the type of the market field at ``path`` (ints stay ints)."""
-    default, _ = market_field(path)
-    if isinstance(default, bool):
+    from abm.market import MarketConfig
+
+    market_field(path)
+    found = field_at(MarketConfig, path.split("."))
+    kind = scalar_type(found[0]) if found else float
+    if kind is bool:
         raise ParameterError(f"market parameter {path} is a switch (true/false), not a number")
-    if isinstance(default, int):
+    if kind is int:
         rounded = round(float(value))
         if not math.isclose(rounded, float(value), abs_tol=1e-9):
             raise ParameterError(f"market.{path} must be an integer, got {value!r}")
@@ -308,106 +378,22 @@ def coerce_parameter(path: str, value: float) -> Any:
     return float(value)
 
 
-# --- scalar checks --------------------------------------------------------------------------------
-
-
-def _integer(path: str, value: Any, low: int, high: int = MAX_SEED) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        accepted = f">= {low}" if high == MAX_SEED else f"in [{low}, {high}]"
-        raise ParameterError(f"{path} must be an integer {accepted}, got {value!r}")
-    return value
-
-
-def _boolean(path: str, value: Any) -> bool:
-    if not isinstance(value, bool):
-        raise ParameterError(f"{path} must be true or false, got {value!r}")
-    return value
-
-
-def _string(path: str, value: Any) -> str:
-    if not isinstance(value, str):
-        raise ParameterError(f"{path} must be a string, got {value!r}")
-    return value
-
-
-def _number(path: str, value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        raise ParameterError(f"{path} must be a finite number, got {value!r}")
-    return float(value)
-
-
-def _table(path: str, value: Any, known: tuple[str, ...]) -> dict[str, Any]:
-    if not isinstance(value, dict):
-        raise ParameterError(f"{path} must be a table, got {value!r}")
-    for key in value:
-        if key not in known:
-            raise _unknown(path, key, list(known))
-    return value
-
-
 def grid_values(path: str, spec: Any) -> tuple[float, ...]:
     """Values of a sweep entry: a list, or ``{start, stop, count}`` (inclusive, evenly spaced)."""
     import numpy as np
 
-    if isinstance(spec, list):
+    if isinstance(spec, list | tuple):
         if not spec:
             raise ParameterError(f"{path} must list at least one value, got []")
-        return tuple(_number(f"{path}[{i}]", item) for i, item in enumerate(spec))
-    table = _table(path, spec, ("start", "stop", "count"))
-    for key in ("start", "stop", "count"):
-        if key not in table:
-            raise ParameterError(f"{path} needs start, stop and count, missing {key}")
-    start = _number(f"{path}.start", table["start"])
-    stop = _number(f"{path}.stop", table["stop"])
-    count = _integer(f"{path}.count", table["count"], 1, 10_000)
-    return tuple(float(v) for v in np.linspace(start, stop, count))
+        try:
+            return tuple(_VALUES.validate_python(list(spec)))
+        except ValidationError as error:
+            raise parameter_error(error, FiniteList, path) from None
+    grid = GridRange.parse(spec, root=path)
+    return tuple(float(v) for v in np.linspace(grid.start, grid.stop, grid.count))
 
 
-def _bounds(path: str, spec: Any) -> tuple[float, float]:
-    if not isinstance(spec, list) or len(spec) != 2:
-        raise ParameterError(f"{path} must be [low, high], got {spec!r}")
-    low, high = _number(f"{path}[0]", spec[0]), _number(f"{path}[1]", spec[1])
-    if not low < high:
-        raise ParameterError(f"{path} must be [low, high] with low < high, got {spec!r}")
-    return low, high
-
-
-def _experiment(data: Any) -> Experiment:
-    known = tuple(item.name for item in fields(Experiment))
-    table = _table("experiment", data, known)
-    values: dict[str, Any] = {}
-    if "replications" in table:
-        values["replications"] = _integer(
-            "experiment.replications", table["replications"], 1, 10_000_000
-        )
-    if "chunk_size" in table:
-        values["chunk_size"] = _integer("experiment.chunk_size", table["chunk_size"], 1, 100_000)
-    if "common_random_numbers" in table:
-        values["common_random_numbers"] = _boolean(
-            "experiment.common_random_numbers", table["common_random_numbers"]
-        )
-    if "sampler" in table:
-        sampler = _string("experiment.sampler", table["sampler"])
-        if sampler not in SAMPLERS:
-            raise ParameterError(
-                f"experiment.sampler must be one of {', '.join(SAMPLERS)}, got {sampler!r}"
-            )
-        values["sampler"] = sampler
-    if "samples" in table:
-        values["samples"] = _integer("experiment.samples", table["samples"], 1, 1_000_000)
-    if "outcome" in table:
-        values["outcome"] = _string("experiment.outcome", table["outcome"])
-    if "sweep" in table:
-        sweep = _table("experiment.sweep", table["sweep"], tuple(table["sweep"]))
-        values["sweep"] = {
-            key: grid_values(f"experiment.sweep.{key}", spec) for key, spec in sweep.items()
-        }
-    if "parameters" in table:
-        params = _table("experiment.parameters", table["parameters"], tuple(table["parameters"]))
-        values["parameters"] = {
-            key: _bounds(f"experiment.parameters.{key}", spec) for key, spec in params.items()
-        }
-    return Experiment(**values)
+_VALUES: TypeAdapter[list[float]] = TypeAdapter(FiniteList)
 
 
 # --- loading --------------------------------------------------------------------------------------
@@ -421,74 +407,17 @@ def parse_scenario(
     Returns:
         The scenario. Raises ParameterError naming the key path on any problem.
     """
-    for key in data:
-        if key not in _TOP_KEYS:
-            raise _unknown("", key, list(_TOP_KEYS))
-    scenario_name = _string("name", data.get("name", name))
-    description = _string("description", data.get("description", ""))
-    seed = _integer("seed", data.get("seed", 0), 0)
-    horizon_data = _table("horizon", data.get("horizon", {}), ("steps",))
-    horizon = Horizon(
-        steps=_integer("horizon.steps", horizon_data.get("steps", Horizon.steps), 1, 10_000_000)
-    )
-    output_known = tuple(item.name for item in fields(Output))
-    output_data = _table("output", data.get("output", {}), output_known)
-    output_values: dict[str, Any] = {}
-    for key in ("agents", "network", "figures"):
-        if key in output_data:
-            output_values[key] = _boolean(f"output.{key}", output_data[key])
-    if "agent_every" in output_data:
-        output_values["agent_every"] = _integer("output.agent_every", output_data["agent_every"], 0)
-    if "summary_window" in output_data:
-        output_values["summary_window"] = _integer(
-            "output.summary_window", output_data["summary_window"], 1
-        )
-    output = Output(**output_values)
-    if output.summary_window > horizon.steps:
-        raise ParameterError(
-            f"output.summary_window must be in [1, {horizon.steps}] (horizon.steps), "
-            f"got {output.summary_window}"
-        )
-    market = data.get("market", {})
-    _check_market_keys(market, _market_schema(), "market")
-    if "agent_every" in market:
-        raise ParameterError(
-            "market.agent_every is set by the output block; use output.agents and "
-            "output.agent_every instead"
-        )
-    experiment = _experiment(data.get("experiment", {}))
-    scenario = Scenario(
-        name=scenario_name,
-        description=description,
-        seed=seed,
-        horizon=horizon,
-        market=copy.deepcopy(market),
-        output=output,
-        experiment=experiment,
-        source=source,
-    )
-    check_scenario(scenario)
-    return scenario
-
-
-def _market_error(error: ParameterError) -> ParameterError:
-    """Re-word a market error so it names the key path in the file (``market.…``)."""
-    message = str(error)
-    if message.startswith(("unknown parameter ", "market.")):
-        return ParameterError(message.replace("unknown parameter ", "unknown key market.", 1))
-    return ParameterError(f"market.{message}")
+    if "source" in data:  # set from the file's path, never written in it
+        known = [key for key in keys(Scenario) if key != "source"]
+        raise ParameterError(f"unknown key source{suggest('source', known)}")
+    return Scenario.parse({"name": name, **data, "source": source})
 
 
 def check_market(market: dict[str, Any]) -> None:
-    """Check a market block without building a market (:meth:`MarketConfig.check`)."""
+    """Check a market block without building a market; errors name ``market.<key path>``."""
     from abm.market import MarketConfig
 
-    try:
-        MarketConfig.from_dict(market).check()
-    except ParameterError as error:
-        raise _market_error(error) from None
-    except (TypeError, ValueError) as error:
-        raise ParameterError(f"market: {error}") from None
+    MarketConfig.parse(market, root="market")
 
 
 def check_scenario(scenario: Scenario) -> None:
@@ -498,7 +427,7 @@ def check_scenario(scenario: Scenario) -> None:
     check_market(scenario.market_data())
     experiment = scenario.experiment
     if experiment.outcome not in OBSERVABLES:
-        hint = _suggest(experiment.outcome, list(OBSERVABLES), "observables")
+        hint = suggest(experiment.outcome, list(OBSERVABLES), "observables")
         raise ParameterError(
             f"experiment.outcome must be an observable, got {experiment.outcome!r}{hint}"
         )

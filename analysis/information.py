@@ -30,7 +30,6 @@ findings); otherwise it says what was seen.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import asdict
 from typing import Any
 
 from analysis._common import run_main, start
@@ -164,8 +163,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         "counterfactual": checks.COUNTERFACTUAL,
     }
     context.parameters = {
-        "leaders": {name: asdict(leader) for name, leader in leaders.items()},
-        "follower": asdict(checks.FAST_FOLLOWER),
+        "leaders": {name: leader.model_dump() for name, leader in leaders.items()},
+        "follower": checks.FAST_FOLLOWER.model_dump(),
         "effort": checks.FINE_EFFORT,
         "delta": checks.DELTA,
         "demand": "captive",

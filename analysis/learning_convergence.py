@@ -23,7 +23,6 @@ Settings that stay away are reported, not hidden.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import asdict
 from typing import Any
 
 from analysis._common import fan, run_main, start
@@ -74,10 +73,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     settings[COUNTERFACTUAL_NAME] = (checks.COUNTERFACTUAL, "myopic")
     context.parameters = {
         "leaders": {
-            name: {**asdict(leader), "benchmark": benchmark}
+            name: {**leader.model_dump(), "benchmark": benchmark}
             for name, (leader, benchmark) in settings.items()
         },
-        "follower": asdict(checks.FAST_FOLLOWER),
+        "follower": checks.FAST_FOLLOWER.model_dump(),
         "effort": checks.FINE_EFFORT,
         "alpha0": ALPHA0,
         "delta": checks.DELTA,

@@ -23,6 +23,7 @@ COMMANDS: dict[str, str] = {
     "sweep": "abm.cli.sweep",
     "sa": "abm.cli.sa",
     "validate": "abm.cli.validate",
+    "schema": "abm.cli.schema",
     "equilibrium": "abm.cli.equilibrium",
     "landscape": "abm.cli.landscape",
     "race": "abm.cli.race",

@@ -9,8 +9,9 @@ parameter.
 from __future__ import annotations
 
 import math
+import typing
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 from numpy.typing import NDArray
@@ -18,7 +19,8 @@ from scipy.special import ndtr, ndtri
 
 from abm.errors import ParameterError, check_choice, check_range
 
-KINDS: tuple[str, ...] = ("constant", "uniform", "normal", "lognormal", "list")
+Kind = Literal["constant", "uniform", "normal", "lognormal", "list"]
+KINDS: tuple[str, ...] = typing.get_args(Kind)
 
 
 @dataclass(frozen=True)
@@ -38,7 +40,7 @@ class Distribution:
         values: Explicit values, one per agent.
     """
 
-    kind: str = "constant"
+    kind: Kind = "constant"
     value: float = 0.0
     low: float = -math.inf
     high: float = math.inf
