@@ -10,7 +10,7 @@ a number. It imports nothing heavy (``abm --help`` reads it), and nothing from `
 
 from __future__ import annotations
 
-#: Study name -> module, in order (1–8).
+#: Study name -> module, in order (1–9).
 STUDIES: dict[str, str] = {
     "openness": "analysis.openness_without_regulation",
     "landscape": "analysis.regulatory_landscape",
@@ -20,6 +20,7 @@ STUDIES: dict[str, str] = {
     "learning": "analysis.learning_convergence",
     "policy": "analysis.policy_over_time",
     "information": "analysis.information",
+    "evidence": "analysis.evidence",
 }
 
 #: One-line summaries for ``abm study --help`` (kept here so help needs no heavy import).
@@ -32,6 +33,7 @@ SUMMARIES: dict[str, str] = {
     "learning": "6. convergence of each learning rule to the analytical openness",
     "policy": "7. fan charts under no regulation, a static rule and an adaptive regulator",
     "information": "8. learned ω under experienced vs counterfactual information, SPE vs Nash",
+    "evidence": "9. real releases (Epoch AI, CC BY 4.0): openness vs the compute frontier",
 }
 
 
