@@ -135,7 +135,17 @@ def test_study_module_entry_point_exits_2_on_bad_option(tmp_path: Path) -> None:
 def test_firm_size_inverted_u_and_edge(tmp_path: Path) -> None:
     findings = _run("firm-size", tmp_path)
     assert findings["theory_peak"] == pytest.approx(0.6)
-    assert "pending" in findings["market_overlay"]
+    # the market's mechanism: the inverted U emerges near s* and a larger edge lowers opening
+    market = findings["market"]
+    for edge, fit in market.items():
+        assert fit["interior_peak"] is True, edge
+        assert abs(fit["peak"] - 0.6) <= 0.1, edge
+        assert fit["correlation"] > 0.9, edge
+    assert findings["market_open_rate_falls_with_edge"] is True
+    simulated = pd.read_parquet(tmp_path / "market_propensity.parquet")
+    assert {"edge", "mean_share", "rate", "rate_lower", "rate_upper", "model_three"} <= set(
+        simulated.columns
+    )
     curves = pd.read_parquet(tmp_path / "propensity_curves.parquet")
     for edge, curve in curves.groupby("edge"):
         probability = curve["probability"].to_numpy()

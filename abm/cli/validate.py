@@ -15,7 +15,7 @@ DESCRIPTION = (
     "release ω⁰ (other rules' gaps reported); V3 many heterogeneous pairs; V4 the learned regime "
     "over a (θ, p) grid against both benchmarks' region maps; V5 the closed firm's upgrade "
     "against the sign of Model II's gain before and after the open catch-up; V6 the inverted U "
-    "of Model III from the firm-size mechanism (not built yet: fails). Exit code 0 when every "
+    "of Model III from the firm-size mechanism. Exit code 0 when every "
     "judged check passes, 1 otherwise. --quick runs the fast subset the tests also run."
 )
 

@@ -258,3 +258,43 @@ class Clearing:
         )
         log_d = np.logaddexp(rivals, outside / scale)
         return size * scale * lambert_of_exp(value / scale - 1.0 - log_d)
+
+    def deviation_sales(
+        self,
+        niche: IntArray,
+        value: FloatArray,
+        product: IntArray,
+        outside: FloatArray | None = None,
+        captive_outside: NDArray[np.bool_] | bool = False,
+    ) -> FloatArray:
+        """Customer-days one deviating product serves, as in :meth:`deviation_revenue`.
+
+        ``captive``: its whole niche (size); ``limit_pricing``: the niche when it leads (its
+        price is positive), else none; ``logit``: size × its share x/(1 + x) at its best
+        response. At the action played this is the realised ``share`` × size.
+        """
+        niche = np.asarray(niche, dtype=np.intp)
+        product = np.asarray(product, dtype=np.intp)
+        value = np.asarray(value, dtype=float)
+        outside = self.outside[niche] if outside is None else np.asarray(outside, dtype=float)
+        size = self.size[niche]
+        if self.rule == "captive":
+            return np.broadcast_to(size, np.broadcast_shapes(size.shape, value.shape)).copy()
+        entering = product < 0
+        safe = np.where(entering, 0, product)
+        if self.rule == "limit_pricing":
+            rival = (
+                self.niche_best[niche]
+                if self.value.size == 0
+                else np.where(entering, self.niche_best[niche], self.rival_best[safe])
+            )
+            return size * (value - np.maximum(rival, outside) > 0.0)
+        scale = self.scale
+        rivals = (
+            self.niche_log[niche]
+            if self.value.size == 0
+            else np.where(entering, self.niche_log[niche], self.rival_log[safe])
+        )
+        log_d = np.logaddexp(rivals, outside / scale)
+        markup = lambert_of_exp(value / scale - 1.0 - log_d)
+        return size * markup / (1.0 + markup)

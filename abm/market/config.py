@@ -335,6 +335,64 @@ class FrontierConfig(Schema):
     catchup_period: Int = Field(0, ge=0, description="period from which x′ applies")
 
 
+class FirmSizeConfig(Schema):
+    """Model III as a mechanism: in-house applications, ecosystem growth, licence and edge.
+
+    Off by default (no in-house applications): the market is then exactly the market without
+    this block. With at least one in-house application anywhere, each generalist's
+    applications ``in_house`` (its own products, each in a captive niche of its own, built on
+    its base whenever it is released) earn it their whole revenue, and three flows are settled
+    each period from what the agents did (``docs/model.md``, "Firm size inside the market"):
+    growth (open base: every in-house application's value rises by γ × outsiders' effort on
+    the base / all applications on it), licence (closed base: each outside application pays
+    the owner ℓ per customer-day it serves) and edge (open base: the owner loses κ per
+    customer-day served by the applications on its base).
+    """
+
+    path = "firm_size"
+
+    in_house: PerAgent(0.0) = _constant(  # type: ignore[valid-type]
+        0.0,
+        "in-house applications per generalist (integer counts; 0 everywhere: the mechanism is "
+        "off and the market is exactly the market without it)",
+    )
+    growth_rate: Real = Field(
+        1.0,
+        ge=0.0,
+        description="γ: value per customer-day an open base gains for its owner's in-house "
+        "applications per unit of outsiders' effort on it, divided by all applications on it",
+    )
+    licence_margin: Real = Field(
+        0.2,
+        ge=0.0,
+        description="ℓ: fee an outside application on a closed base pays its owner per "
+        "customer-day it serves",
+    )
+    edge: Real = Field(
+        0.05,
+        ge=0.0,
+        description="κ: what opening gives up, per customer-day served by the applications on "
+        "the owner's base (the lead over rivals handed to them)",
+    )
+
+    @model_validator(mode="after")
+    def _counts(self) -> FirmSizeConfig:
+        spec = self.in_house
+        values = (
+            [spec.value]
+            if spec.kind == "constant"
+            else list(spec.values)
+            if spec.kind == "list"
+            else []
+        )
+        for value in values:
+            if value != int(value):
+                raise ParameterError(
+                    f"{PATH}.in_house must be whole numbers of applications, got {value:g}"
+                )
+        return self
+
+
 def _schedule_row(row: Any) -> Any:
     if not isinstance(row, list | tuple) or len(row) != 3:
         raise ParameterError(f"{PATH} must be a row [step, theta, penalty], got {row!r}")
@@ -398,6 +456,11 @@ class MarketConfig(Schema):
         default_factory=FrontierConfig, description="the open frontier"
     )
     regulator: RegulatorConfig = Field(default_factory=RegulatorConfig, description="the policy")
+    firm_size: FirmSizeConfig = Field(
+        default_factory=FirmSizeConfig,
+        description="Model III as a mechanism: in-house applications, growth, licence, edge "
+        "(off unless some generalist has in-house applications)",
+    )
     bargaining: Bargaining = Field(
         "fixed",
         description="the institution setting δ: fixed (delta), or a bargaining solution applied "
@@ -410,6 +473,16 @@ class MarketConfig(Schema):
         description="agent-level snapshot every k periods (0: never); a scenario file sets it "
         "from its output block",
     )
+
+    @model_validator(mode="after")
+    def _in_house_per_generalist(self) -> MarketConfig:
+        spec = self.firm_size.in_house
+        if spec.kind == "list" and len(spec.values) != self.generalists.count:
+            raise ParameterError(
+                f"{PATH}firm_size.in_house: a list gives one value per generalist, so it needs "
+                f"{self.generalists.count} values, got {len(spec.values)}"
+            )
+        return self
 
     def to_dict(self) -> dict[str, Any]:
         """Plain nested dict (for manifests and scenario files)."""
@@ -514,6 +587,7 @@ __all__ = [
     "VALUE_FUNCTIONS",
     "ClosedFirmConfig",
     "DemandConfig",
+    "FirmSizeConfig",
     "FrontierConfig",
     "GeneralistConfig",
     "LearningConfig",

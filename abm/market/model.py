@@ -43,6 +43,7 @@ from abm.market.populations import (
     REGIMES,
     ClosedFirms,
     Generalists,
+    InHouse,
     Specialists,
     bargained_share,
 )
@@ -81,6 +82,15 @@ class MarketModel(mesa.Model):
         self.generalists = Generalists(cfg.generalists, g_rng, cfg.frontier.open_bar)
         self.specialists = Specialists(cfg.specialists, cfg.generalists.count, niches, s_rng)
         self.closed_firms = ClosedFirms(cfg.closed_firms, niches, c_rng)
+        # firm size: a fifth child generator only when the in-house counts are random draws
+        # (spawning does not move the others, so the four populations draw as without it)
+        in_house = cfg.firm_size.in_house
+        f_rng = (
+            self.rng.spawn(1)[0]
+            if in_house.kind not in ("constant", "list")
+            else np.random.default_rng(0)
+        )
+        self.in_house = InHouse(cfg.firm_size, self.generalists.count, niches, f_rng)
         customers = draw(cfg.demand.customers, d_rng, niches, "demand.customers", 0.0)
         self.customers = customers
         self.niche_size = customers * cfg.demand.days_per_period
@@ -199,20 +209,40 @@ class MarketModel(mesa.Model):
     def _derivative_value(self, alpha0: np.ndarray, effort: np.ndarray) -> np.ndarray:
         return self.config.frontier.value_per_alpha * (alpha0 + effort)
 
+    def _in_house_value(self, boost: np.ndarray) -> np.ndarray:
+        """Value per customer-day of each in-house application at its base's growth boost."""
+        ih = self.in_house
+        return self._derivative_value(self.generalists.alpha0[ih.owner] + boost[ih.owner], 0.0)
+
     def _clear(self) -> Clearing:
-        """Clear every niche: the matched derivatives, then the closed models."""
+        """Clear every niche: the matched derivatives, the in-house ones, the closed models."""
         g, s, c = self.generalists, self.specialists, self.closed_firms
+        ih = self.in_house
         derivatives = np.flatnonzero(s.matched)
         s.product = np.full(s.count, -1, dtype=np.intp)
         s.product[derivatives] = np.arange(derivatives.size)
-        c.product = derivatives.size + np.arange(c.count, dtype=np.intp)
+        own = np.zeros(0, dtype=np.intp)
+        if ih.on:  # firm size: the in-house applications of every releasing owner
+            ih.measure(g, s)
+            ih.value = self._in_house_value(ih.boost)
+            own = np.flatnonzero(ih.active)
+            ih.product = np.full(ih.count, -1, dtype=np.intp)
+            ih.product[own] = derivatives.size + np.arange(own.size)
+        c.product = derivatives.size + own.size + np.arange(c.count, dtype=np.intp)
         base = s.base[derivatives]
         value = np.concatenate(
-            (self._derivative_value(g.alpha0[base], s.effort[derivatives]), c.value)
+            (
+                self._derivative_value(g.alpha0[base], s.effort[derivatives]),
+                ih.value[own],
+                c.value,
+            )
         )
-        niche = np.concatenate((s.niche[derivatives], c.niche))
+        niche = np.concatenate((s.niche[derivatives], ih.niche[own], c.niche))
         captive_outside = np.concatenate(
-            (np.zeros(derivatives.size, dtype=bool), np.ones(c.count, dtype=bool))
+            (
+                np.zeros(derivatives.size + own.size, dtype=bool),
+                np.ones(c.count, dtype=bool),
+            )
         )
         demand = self.config.demand
         return Clearing(
@@ -223,7 +253,7 @@ class MarketModel(mesa.Model):
             self.niche_size,
             np.full(self.niche_size.shape, self.outside),
             demand.precision,
-            np.concatenate((s.price[derivatives], c.price)),  # last period's, to start from
+            np.concatenate((s.price[derivatives], ih.price[own], c.price)),  # last period's
         )
 
     def _settle(self, clearing: Clearing, theta: float, penalty: float) -> None:
@@ -242,11 +272,42 @@ class MarketModel(mesa.Model):
         revenue = np.bincount(
             s.base[matched], weights=(s.delta * s.revenue)[matched], minlength=g.count
         )
+        if self.in_house.on:
+            revenue = revenue + self._settle_firm_size(clearing)
         g.settle(revenue, theta, penalty)
         g.derivatives = np.bincount(s.base[matched], minlength=g.count)
         total = g.derivatives.sum()
         g.share = g.derivatives / total if total else np.zeros(g.count)
         c.settle(clearing, cfg.demand.days_per_period)
+
+    def _settle_firm_size(self, clearing: Clearing) -> np.ndarray:
+        """Firm size's flows this period; returns each owner's net income from them.
+
+        In-house revenue (with the growth boost on open bases, priced by the clearing), plus
+        the licence ℓ per customer-day each outside application on a closed base serves (the
+        outsider pays it: its payoff falls by as much), minus the edge κ per customer-day
+        served by all applications on an open base.
+        """
+        g, s, ih = self.generalists, self.specialists, self.in_house
+        matched = s.matched
+        served = np.append(clearing.share * self.niche_size[clearing.niche], 0.0)
+        revenue = np.append(clearing.revenue, 0.0)
+        price = np.append(clearing.price, np.nan)
+        ih.revenue, ih.served, ih.price = revenue[ih.product], served[ih.product], price[ih.product]
+        s.served = served[s.product]
+        safe_base = np.where(s.base < g.count, s.base, 0)
+        on_closed = matched & ~g.is_open[safe_base]
+        s.licence_fee = np.where(on_closed, ih.licence_margin * s.served, 0.0)
+        s.utility = s.utility - s.licence_fee
+        n = g.count
+        ih.in_house_revenue = np.bincount(ih.owner, weights=ih.revenue, minlength=n)
+        ih.licence_income = np.bincount(
+            s.base[matched], weights=s.licence_fee[matched], minlength=n
+        )
+        on_base = np.bincount(s.base[matched], weights=s.served[matched], minlength=n)
+        on_base = on_base + np.bincount(ih.owner, weights=ih.served, minlength=n)
+        ih.edge_loss = np.where(g.is_open, ih.edge * on_base, 0.0)
+        return ih.in_house_revenue + ih.licence_income - ih.edge_loss
 
     # --- forgone payoffs and learning ----------------------------------------------------------
 
@@ -311,7 +372,55 @@ class MarketModel(mesa.Model):
             share = np.zeros((g.count, grid.size))
             np.add.at(share, base, delta * revenue)
             forgone[:, : grid.size] += share
+        if self.in_house.on:
+            forgone[:, : grid.size] += self._firm_size_forgone(clearing, chose)
         return forgone
+
+    def _firm_size_forgone(self, clearing: Clearing, chose: np.ndarray) -> np.ndarray:
+        """Firm size's flows to each owner at every release level, everyone else fixed.
+
+        Every in-house application is on its owner's base when it releases, and every
+        specialist that chose the base this period builds on it (as for the δ-share). Open
+        levels: in-house revenue at value α0 + γ × outsiders' effort / all applications, minus
+        κ per customer-day served on the base; closed levels: in-house revenue at α0 plus ℓ per
+        customer-day each outsider serves. Sales and revenues are re-cleared against the
+        outside option the release's open status implies (as the δ-share's are).
+        """
+        g, s, ih = self.generalists, self.specialists, self.in_house
+        n = g.count
+        _, _, _, growth = ih.base_counts(n, ih.owner, s.base[chose], s.effort[chose])
+        if_open, if_closed = g.outside_if(self._outside_value)
+        owner = ih.owner
+        opened = self._in_house_value(growth)
+        shut = self._in_house_value(np.zeros(n))
+        own_open = clearing.deviation_revenue(ih.niche, opened, ih.product, if_open[owner])
+        own_closed = clearing.deviation_revenue(ih.niche, shut, ih.product, if_closed[owner])
+        own_sold = clearing.deviation_sales(ih.niche, opened, ih.product, if_open[owner])
+        base = s.base[chose]
+        value = self._derivative_value(g.alpha0[base], s.effort[chose])
+        niche, product = s.niche[chose], s.product[chose]
+        out_open = clearing.deviation_sales(niche, value, product, if_open[base])
+        out_closed = clearing.deviation_sales(niche, value, product, if_closed[base])
+        when_open = (
+            np.bincount(owner, weights=own_open, minlength=n)
+            - ih.edge * np.bincount(owner, weights=own_sold, minlength=n)
+            - ih.edge * np.bincount(base, weights=out_open, minlength=n)
+        )
+        when_closed = np.bincount(owner, weights=own_closed, minlength=n) + (
+            ih.licence_margin * np.bincount(base, weights=out_closed, minlength=n)
+        )
+        return np.where(g.grid_opens[None, :], when_open[:, None], when_closed[:, None])
+
+    def _licence_fees(
+        self, clearing: Clearing, value: np.ndarray, base_closed: np.ndarray
+    ) -> np.ndarray:
+        """The licence ℓ per customer-day each derivative at ``value`` serves on a closed base."""
+        s = self.specialists
+        shape = np.broadcast_shapes(np.shape(value), np.shape(base_closed))
+        niche = np.broadcast_to(s.niche[:, None], shape)
+        product = np.broadcast_to(s.product[:, None], shape)
+        sold = clearing.deviation_sales(niche, value, product)
+        return np.where(base_closed, self.in_house.licence_margin * sold, 0.0)
 
     def _base_forgone(self, clearing: Clearing) -> np.ndarray:
         """U_D of building on each generalist (or none), own effort and everyone else fixed."""
@@ -321,6 +430,9 @@ class MarketModel(mesa.Model):
         cost = s.effort_cost_at(s.effort[:, None], g.released[None, :])
         delta = bargained_share(self.config.bargaining, revenue, cost, self.config.delta)
         payoff = np.where(g.participates[None, :], (1.0 - delta) * revenue - cost, 0.0)
+        if self.in_house.on:  # the licence on closed bases
+            closed = g.participates & ~g.is_open
+            payoff = payoff - self._licence_fees(clearing, value, closed[None, :])
         return np.concatenate((payoff, np.zeros((s.count, 1))), axis=1)
 
     def _effort_forgone(self, clearing: Clearing) -> np.ndarray:
@@ -333,6 +445,9 @@ class MarketModel(mesa.Model):
         cost = s.effort_cost_at(grid, g.released[safe, None])
         delta = bargained_share(self.config.bargaining, revenue, cost, self.config.delta)
         payoff = (1.0 - delta) * revenue - cost
+        if self.in_house.on:  # the licence on a closed base
+            closed = (g.participates & ~g.is_open)[safe]
+            payoff = payoff - self._licence_fees(clearing, value, closed[:, None])
         return np.where(s.matched[:, None], payoff, 0.0)
 
     # --- outputs ------------------------------------------------------------------------------
@@ -381,6 +496,9 @@ class MarketModel(mesa.Model):
                 }
             ),
         ]
+        if self.in_house.on:
+            parts[0]["in_house"] = self.in_house.counts
+            parts[0]["in_house_share"] = self.in_house.share
         return pd.concat([part for part in parts if len(part)], ignore_index=True)
 
     def agent_frame(self) -> pd.DataFrame:

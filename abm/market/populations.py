@@ -21,6 +21,7 @@ from abm.learning import LearningRule, make_rule, rule_info
 from abm.market.clearing import Clearing
 from abm.market.config import (
     ClosedFirmConfig,
+    FirmSizeConfig,
     GeneralistConfig,
     LearningConfig,
     SpecialistConfig,
@@ -285,6 +286,8 @@ class Specialists:
         self.effort_cost = np.zeros(n)
         self.price = np.full(n, np.nan)
         self.utility = np.zeros(n)
+        self.served = np.zeros(n)  # customer-days served (firm size only)
+        self.licence_fee = np.zeros(n)  # paid to a closed base's owner (firm size only)
         self.base_forgone: FloatArray | None = None
         self.effort_forgone: FloatArray | None = None
 
@@ -385,3 +388,84 @@ class ClosedFirms:
             self.niche[:, None], self.level_value, self.product[:, None], captive_outside=True
         )
         return revenue - self.amortised_cost(self.levels, days)
+
+
+class InHouse:
+    """Firm size (Model III as a mechanism): the generalists' own applications and the flows.
+
+    Generalist i owns ``in_house[i]`` applications (drawn once, rounded to whole numbers). Each
+    is a product in a captive niche of its own (niches assigned round-robin), built on its
+    owner's base whenever the owner releases, at effort 0 and value ``value_per_alpha`` ×
+    (α0 + growth boost); its whole revenue goes to the owner (δ = 1, no effort cost). Each
+    period :meth:`measure` reads what the agents did: the applications on each base (in-house
+    and outside), the outsiders' total effort on it, the owner's size s = in-house / all, and
+    the growth boost γ × outsiders' effort / all applications, in force on open bases. The
+    licence (closed base: ℓ per customer-day an outside application serves, paid by the
+    outsider to the owner) and the edge (open base: the owner loses κ per customer-day served
+    by the applications on its base) are settled by the model from the clearing's sales.
+    ``on`` is False when no generalist has an in-house application: then nothing here runs.
+    """
+
+    def __init__(
+        self,
+        config: FirmSizeConfig,
+        n_generalists: int,
+        n_niches: int,
+        rng: np.random.Generator,
+    ) -> None:
+        self.config = config
+        drawn = draw(config.in_house, rng, n_generalists, "firm_size.in_house", 0.0)
+        self.counts = np.rint(drawn).astype(np.intp)
+        self.count = int(self.counts.sum())
+        self.on = self.count > 0
+        self.growth_rate = float(config.growth_rate)
+        self.licence_margin = float(config.licence_margin)
+        self.edge = float(config.edge)
+        self.owner = np.repeat(np.arange(n_generalists, dtype=np.intp), self.counts)
+        self.niche = np.arange(self.count, dtype=np.intp) % n_niches
+        self.active = np.zeros(self.count, dtype=bool)
+        self.product = np.full(self.count, -1, dtype=np.intp)
+        self.value = np.zeros(self.count)
+        self.price = np.full(self.count, np.nan)
+        self.revenue = np.zeros(self.count)
+        self.served = np.zeros(self.count)
+        zeros = np.zeros(n_generalists)
+        self.inside = np.zeros(n_generalists, dtype=np.intp)
+        self.outsiders = np.zeros(n_generalists, dtype=np.intp)
+        self.applications = np.zeros(n_generalists, dtype=np.intp)
+        self.share = zeros.copy()
+        self.growth_if_open = zeros.copy()
+        self.boost = zeros.copy()
+        self.in_house_revenue = zeros.copy()
+        self.licence_income = zeros.copy()
+        self.edge_loss = zeros.copy()
+
+    def base_counts(
+        self, n_generalists: int, inside: IntArray, base: IntArray, effort: FloatArray
+    ) -> tuple[IntArray, IntArray, FloatArray, FloatArray]:
+        """In-house and outside applications per base, s and γ × outsiders' effort / all.
+
+        ``inside`` are the in-house applications counted (their owners), ``base`` and
+        ``effort`` the outside applications' bases and efforts.
+        """
+        in_count = np.bincount(inside, minlength=n_generalists)
+        out_count = np.bincount(base, minlength=n_generalists)
+        out_effort = np.bincount(base, weights=effort, minlength=n_generalists)
+        total = in_count + out_count
+        has = total > 0
+        share = np.divide(in_count, total, out=np.zeros(n_generalists), where=has)
+        growth = self.growth_rate * np.divide(
+            out_effort, total, out=np.zeros(n_generalists), where=has
+        )
+        return in_count, out_count, share, growth
+
+    def measure(self, generalists: Generalists, specialists: Specialists) -> None:
+        """This period's applications per base, sizes s and growth boosts (open bases only)."""
+        g, s = generalists, specialists
+        self.active = g.participates[self.owner]
+        matched = s.matched
+        self.inside, self.outsiders, self.share, self.growth_if_open = self.base_counts(
+            g.count, self.owner[self.active], s.base[matched], s.effort[matched]
+        )
+        self.applications = self.inside + self.outsiders
+        self.boost = np.where(g.is_open, self.growth_if_open, 0.0)
