@@ -6,37 +6,62 @@ import argparse
 from typing import Any
 
 from abm.options import NON_NEGATIVE, POSITIVE, UNIT
+from abm.theory.defaults import BARGAINING_RULES, MODEL_ONE_DEFAULTS
 
-# (option, field, default, type, help); defaults are the spec's.
+# (option, field, default, type, help); defaults are the spec's (α0 = 0.5: its sanity example).
 GAME_OPTIONS: tuple[tuple[str, str, float, Any, str], ...] = (
     ("--alpha0", "alpha0", 0.5, POSITIVE, "base-model performance α0 > 0"),
-    ("--specialist-cost", "specialist_cost", 1.0, POSITIVE, "specialist's cost scale c_D > 0"),
+    (
+        "--specialist-cost",
+        "specialist_cost",
+        MODEL_ONE_DEFAULTS["specialist_cost"],
+        POSITIVE,
+        "specialist's cost scale c_D > 0",
+    ),
     (
         "--openness-leverage",
         "openness_leverage",
-        1.0,
+        MODEL_ONE_DEFAULTS["openness_leverage"],
         NON_NEGATIVE,
         "λ ≥ 0: how much openness cuts c_D",
     ),
-    ("--licensing", "licensing", 0.3, NON_NEGATIVE, "β ≥ 0: closed-access revenue per unit of α0"),
+    (
+        "--licensing",
+        "licensing",
+        MODEL_ONE_DEFAULTS["licensing"],
+        NON_NEGATIVE,
+        "β ≥ 0: closed-access revenue per unit of α0",
+    ),
     (
         "--reputation",
         "reputation",
-        0.05,
+        MODEL_ONE_DEFAULTS["reputation"],
         NON_NEGATIVE,
         "ε ≥ 0: reputational value per unit of openness",
     ),
-    ("--operation", "operation", 0.05, NON_NEGATIVE, "o ≥ 0: cost of serving a closed model"),
-    ("--compliance", "compliance", 0.2, POSITIVE, "k > 0: quadratic cost of an open release"),
+    (
+        "--operation",
+        "operation",
+        MODEL_ONE_DEFAULTS["operation"],
+        NON_NEGATIVE,
+        "o ≥ 0: cost of serving a closed model",
+    ),
+    (
+        "--compliance",
+        "compliance",
+        MODEL_ONE_DEFAULTS["compliance"],
+        POSITIVE,
+        "k > 0: quadratic cost of an open release",
+    ),
     (
         "--production",
         "production",
-        0.2,
+        MODEL_ONE_DEFAULTS["production"],
         NON_NEGATIVE,
         "c0 ≥ 0: cost of building the base model (c0·α0²)",
     ),
 )
-BARGAINING_CHOICES = ("fixed", "nash", "egalitarian", "kalai_smorodinsky", "generalist")
+BARGAINING_CHOICES = tuple(BARGAINING_RULES)
 
 
 def add_game_arguments(parser: argparse.ArgumentParser, *, policy: bool) -> None:

@@ -32,6 +32,7 @@ from abm.market.config import (
 from abm.market.distributions import Distribution
 from abm.market.model import MarketModel
 from abm.market.populations import ABSTAIN, PAY
+from abm.theory.defaults import FIXED_DELTA
 from abm.theory.openness_game import (
     OpennessGame,
     myopic_benchmark,
@@ -48,7 +49,7 @@ MATCH_SHARE = 0.95
 PAYOFF_TOLERANCE = 1e-12
 REVENUE_TOLERANCE = 1e-9
 #: Fixed δ of the Model I checks.
-DELTA = 0.5
+DELTA = FIXED_DELTA
 
 #: V1: both players see forgone payoffs and best-respond to last period's.
 COUNTERFACTUAL = LearningConfig("best_response", {"inertia": 0.5}, "counterfactual")

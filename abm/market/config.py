@@ -34,8 +34,10 @@ from abm.schema import (
     default_of,
     scalar_type,
 )
+from abm.theory.defaults import BARGAINING_RULES, FIXED_DELTA
+from abm.theory.defaults import MODEL_ONE_DEFAULTS as _DEFAULTS
 
-Bargaining = Literal["fixed", "nash", "egalitarian", "kalai_smorodinsky", "generalist"]
+Bargaining = Literal[tuple(BARGAINING_RULES)]  # type: ignore[valid-type]
 Matching = Literal["pairs", "learned"]
 Information = Literal["experienced", "counterfactual"]
 RegulatorMode = Literal["static", "schedule", "adaptive"]
@@ -199,12 +201,16 @@ class GeneralistConfig(Schema):
     path = "generalists"
 
     count: Int = Field(1, ge=1, description="number of generalists")
-    alpha0: PerAgent(0.0, low_open=True) = _constant(1.0, "base-model performance α0")  # type: ignore[valid-type]
-    licensing: PerAgent(0.0) = _constant(0.3, "licensing revenue β")  # type: ignore[valid-type]
-    reputation: PerAgent(0.0) = _constant(0.05, "reputation gain ε of openness")  # type: ignore[valid-type]
-    operation: PerAgent(0.0) = _constant(0.05, "operating cost o")  # type: ignore[valid-type]
-    compliance: PerAgent(0.0, low_open=True) = _constant(0.2, "compliance cost k")  # type: ignore[valid-type]
-    production: PerAgent(0.0) = _constant(0.2, "production cost c0")  # type: ignore[valid-type]
+    alpha0: PerAgent(0.0, low_open=True) = _constant(
+        _DEFAULTS["alpha0"], "base-model performance α0"
+    )  # type: ignore[valid-type]
+    licensing: PerAgent(0.0) = _constant(_DEFAULTS["licensing"], "licensing revenue β")  # type: ignore[valid-type]
+    reputation: PerAgent(0.0) = _constant(_DEFAULTS["reputation"], "reputation gain ε of openness")  # type: ignore[valid-type]
+    operation: PerAgent(0.0) = _constant(_DEFAULTS["operation"], "operating cost o")  # type: ignore[valid-type]
+    compliance: PerAgent(0.0, low_open=True) = _constant(
+        _DEFAULTS["compliance"], "compliance cost k"
+    )  # type: ignore[valid-type]
+    production: PerAgent(0.0) = _constant(_DEFAULTS["production"], "production cost c0")  # type: ignore[valid-type]
     openness_levels: Int = Field(51, ge=2, description="points of the openness grid on [0, 1]")
     allow_abstain: Flag = Field(True, description="whether leaving the market is an action")
     learning: LearningConfig = _learning("the rule that chooses ω (or abstention)")
@@ -232,9 +238,11 @@ class SpecialistConfig(Schema):
     path = "specialists"
 
     count: Int = Field(1, ge=0, description="number of specialists")
-    specialist_cost: PerAgent(0.0, low_open=True) = _constant(1.0, "fine-tuning cost c_D")  # type: ignore[valid-type]
+    specialist_cost: PerAgent(0.0, low_open=True) = _constant(
+        _DEFAULTS["specialist_cost"], "fine-tuning cost c_D"
+    )  # type: ignore[valid-type]
     openness_leverage: PerAgent(0.0) = _constant(
-        1.0, "openness leverage λ (cost saved by an open base)"
+        _DEFAULTS["openness_leverage"], "openness leverage λ (cost saved by an open base)"
     )  # type: ignore[valid-type]
     matching: Matching = Field(
         "pairs",
@@ -466,7 +474,7 @@ class MarketConfig(Schema):
         description="the institution setting δ: fixed (delta), or a bargaining solution applied "
         "each period to the pair's realised surplus (docs/model.md)",
     )
-    delta: Real = Field(0.5, ge=0.0, le=1.0, description="δ under fixed bargaining")
+    delta: Real = Field(FIXED_DELTA, ge=0.0, le=1.0, description="δ under fixed bargaining")
     agent_every: Int = Field(
         0,
         ge=0,

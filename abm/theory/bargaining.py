@@ -18,19 +18,13 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from abm.errors import ParameterError, check_choice, check_range
+from abm.theory.defaults import BARGAINING_RULES
 from abm.theory.openness_game import OpennessGame, StageTwo, stage_two
 from abm.theory.optimise import maximise
 
 FloatArray = NDArray[np.float64]
 Continuation = Callable[[FloatArray], tuple[FloatArray, FloatArray]]
 
-BARGAINING_RULES: dict[str, str] = {
-    "fixed": "δ is given",
-    "nash": "maximise U_G·U_D (Nash bargaining solution)",
-    "egalitarian": "maximise min(U_G, U_D)",
-    "kalai_smorodinsky": "maximise min(U_G/max U_G, U_D/max U_D)",
-    "generalist": "G sets δ to maximise U_G",
-}
 
 DEFAULT_GRID = 1001
 _MAX_GRID_ELEMENTS = 4_000_000  # bound memory: elements × grid points evaluated at once

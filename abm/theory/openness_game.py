@@ -19,6 +19,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from abm.errors import check_range
+from abm.theory.defaults import MODEL_ONE_DEFAULTS
 
 FloatArray = NDArray[np.float64]
 
@@ -48,14 +49,14 @@ class OpennessGame:
         penalty: The penalty p ≥ 0 for a release below θ.
     """
 
-    alpha0: ArrayLike = 1.0
-    specialist_cost: ArrayLike = 1.0
-    openness_leverage: ArrayLike = 1.0
-    licensing: ArrayLike = 0.3
-    reputation: ArrayLike = 0.05
-    operation: ArrayLike = 0.05
-    compliance: ArrayLike = 0.2
-    production: ArrayLike = 0.2
+    alpha0: ArrayLike = MODEL_ONE_DEFAULTS["alpha0"]
+    specialist_cost: ArrayLike = MODEL_ONE_DEFAULTS["specialist_cost"]
+    openness_leverage: ArrayLike = MODEL_ONE_DEFAULTS["openness_leverage"]
+    licensing: ArrayLike = MODEL_ONE_DEFAULTS["licensing"]
+    reputation: ArrayLike = MODEL_ONE_DEFAULTS["reputation"]
+    operation: ArrayLike = MODEL_ONE_DEFAULTS["operation"]
+    compliance: ArrayLike = MODEL_ONE_DEFAULTS["compliance"]
+    production: ArrayLike = MODEL_ONE_DEFAULTS["production"]
     theta: ArrayLike = 0.0
     penalty: ArrayLike = 0.0
 
