@@ -234,30 +234,7 @@ class Clearing:
         Returns:
             Revenue per period, broadcast shape of the inputs.
         """
-        niche = np.asarray(niche, dtype=np.intp)
-        product = np.asarray(product, dtype=np.intp)
-        value = np.asarray(value, dtype=float)
-        outside = self.outside[niche] if outside is None else np.asarray(outside, dtype=float)
-        size = self.size[niche]
-        if self.rule == "captive":
-            return size * np.maximum(value - np.where(captive_outside, outside, 0.0), 0.0)
-        entering = product < 0
-        safe = np.where(entering, 0, product)
-        if self.rule == "limit_pricing":
-            rival = (
-                self.niche_best[niche]
-                if self.value.size == 0
-                else np.where(entering, self.niche_best[niche], self.rival_best[safe])
-            )
-            return size * np.maximum(value - np.maximum(rival, outside), 0.0)
-        scale = self.scale
-        rivals = (
-            self.niche_log[niche]
-            if self.value.size == 0
-            else np.where(entering, self.niche_log[niche], self.rival_log[safe])
-        )
-        log_d = np.logaddexp(rivals, outside / scale)
-        return size * scale * lambert_of_exp(value / scale - 1.0 - log_d)
+        return self._deviation(niche, value, product, outside, captive_outside)[0]
 
     def deviation_sales(
         self,
@@ -273,13 +250,25 @@ class Clearing:
         price is positive), else none; ``logit``: size × its share x/(1 + x) at its best
         response. At the action played this is the realised ``share`` × size.
         """
+        return self._deviation(niche, value, product, outside, captive_outside)[1]
+
+    def _deviation(
+        self,
+        niche: IntArray,
+        value: FloatArray,
+        product: IntArray,
+        outside: FloatArray | None,
+        captive_outside: NDArray[np.bool_] | bool,
+    ) -> tuple[FloatArray, FloatArray]:
+        """(revenue, customer-days served) of one deviating product."""
         niche = np.asarray(niche, dtype=np.intp)
         product = np.asarray(product, dtype=np.intp)
         value = np.asarray(value, dtype=float)
         outside = self.outside[niche] if outside is None else np.asarray(outside, dtype=float)
         size = self.size[niche]
         if self.rule == "captive":
-            return np.broadcast_to(size, np.broadcast_shapes(size.shape, value.shape)).copy()
+            revenue = size * np.maximum(value - np.where(captive_outside, outside, 0.0), 0.0)
+            return revenue, np.broadcast_to(size, revenue.shape).copy()
         entering = product < 0
         safe = np.where(entering, 0, product)
         if self.rule == "limit_pricing":
@@ -288,13 +277,14 @@ class Clearing:
                 if self.value.size == 0
                 else np.where(entering, self.niche_best[niche], self.rival_best[safe])
             )
-            return size * (value - np.maximum(rival, outside) > 0.0)
+            margin = value - np.maximum(rival, outside)
+            return size * np.maximum(margin, 0.0), size * (margin > 0.0)
         scale = self.scale
         rivals = (
             self.niche_log[niche]
             if self.value.size == 0
             else np.where(entering, self.niche_log[niche], self.rival_log[safe])
         )
-        log_d = np.logaddexp(rivals, outside / scale)
-        markup = lambert_of_exp(value / scale - 1.0 - log_d)
-        return size * markup / (1.0 + markup)
+        markup = lambert_of_exp(value / scale - 1.0 - np.logaddexp(rivals, outside / scale))
+        # at its best response p = σ(1 + x) and share x/(1 + x): revenue per customer is σx
+        return size * scale * markup, size * markup / (1.0 + markup)
