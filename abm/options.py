@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 from collections.abc import Callable
+from pathlib import Path
 
 from abm.errors import describe_range
 
@@ -57,6 +59,36 @@ def integer(low: int | None = None, high: int | None = None) -> Callable[[str], 
 
     parse.__name__ = f"integer in {interval}"
     return parse
+
+
+def folder(text: str) -> str:
+    """An argparse ``type`` for an output folder that can be created and written.
+
+    Checked before any work starts, so a bad folder costs no simulation and writes nothing:
+    a name, a path whose parts fit the file system, no file where a folder must be, and a
+    writable nearest existing folder.
+    """
+    if not text.strip():
+        raise argparse.ArgumentTypeError("must name a folder, got ''")
+    path = Path(text).expanduser()
+    limit = os.pathconf("/", "PC_NAME_MAX") if hasattr(os, "pathconf") else 255
+    for part in path.parts:
+        if len(os.fsencode(part)) > limit:
+            raise argparse.ArgumentTypeError(f"has a name longer than {limit} bytes: {part[:40]}…")
+    existing = path
+    while not existing.exists():
+        if existing.parent == existing:
+            break
+        existing = existing.parent
+    if existing.exists() and not existing.is_dir():
+        where = "is a file" if existing == path else f"lies under {existing}, a file"
+        raise argparse.ArgumentTypeError(f"{text} {where}, not a folder")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise argparse.ArgumentTypeError(f"{text}: cannot write in {existing}")
+    return text
+
+
+folder.__name__ = "output folder"
 
 
 class ArgumentParser(argparse.ArgumentParser):

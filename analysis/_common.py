@@ -20,11 +20,15 @@ from typing import Any
 
 def parser(name: str, description: str) -> argparse.ArgumentParser:
     """The options every study takes; a study may add its own before parsing."""
-    from abm.options import ArgumentParser, integer
+    from abm.options import ArgumentParser, folder, integer
 
     result = ArgumentParser(prog=f"abm study {name}", description=description)
     result.add_argument(
-        "--out", default=None, metavar="DIR", help=f"output folder (default results/study-{name})"
+        "--out",
+        type=folder,
+        default=None,
+        metavar="DIR",
+        help=f"output folder (default results/study-{name})",
     )
     result.add_argument("--seed", type=integer(0), default=0, metavar="N", help="master seed")
     result.add_argument("--quick", action="store_true", help="small size (seconds; for tests)")

@@ -6,6 +6,7 @@ import os
 import stat
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -45,3 +46,25 @@ def test_permissions_follow_the_umask(tmp_path):
         )
         assert result.stdout.strip() == expected
         assert stat.S_ISREG(os.stat(target).st_mode)
+
+
+@pytest.mark.parametrize(
+    ("out", "message"),
+    [
+        ("", "must name a folder"),
+        ("/dev/null/x", "lies under /dev/null, a file"),
+        ("a" * 300, "longer than"),
+    ],
+)
+def test_bad_output_folders_are_refused_before_any_work(tmp_path, out, message):
+    scenario = Path(__file__).resolve().parent.parent / "scenarios" / "penalty_too_low.toml"
+    result = subprocess.run(
+        [sys.executable, "-m", "abm", "run", str(scenario), "--steps", "2", "--out", out],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert len(result.stderr.strip().splitlines()) == 1 and message in result.stderr
+    assert list(tmp_path.iterdir()) == []  # nothing written, not even results/

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from abm.cli._game_options import add_game_arguments, check_delta, game_fields
-from abm.options import NON_NEGATIVE, integer
+from abm.options import NON_NEGATIVE, folder, integer
 
 HELP = "region map of regulation outcomes over (threshold, penalty), with the indifference curve"
 DESCRIPTION = (
@@ -32,7 +32,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="largest penalty on the grid (default: 1.25 × the larger of max p̄ and G's "
         "unregulated payoff, so every regime shows)",
     )
-    parser.add_argument("--out", required=True, metavar="DIR", help="output folder")
+    parser.add_argument("--out", type=folder, required=True, metavar="DIR", help="output folder")
     parser.add_argument("--quiet", action="store_true", help="print nothing on success")
 
 

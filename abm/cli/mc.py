@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from abm.options import integer
+from abm.options import folder, integer
 
 HELP = "Monte Carlo replications of a scenario (serial, process pool or Dask), resumable"
 DESCRIPTION = (
@@ -33,7 +33,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=integer(0), default=None, metavar="N", help="master seed")
     parser.add_argument("--steps", type=integer(1), default=None, metavar="N", help="periods")
     parser.add_argument(
-        "--out", default=None, metavar="DIR", help="output folder; none: results/<name>-mc"
+        "--out",
+        type=folder,
+        default=None,
+        metavar="DIR",
+        help="output folder; none: results/<name>-mc",
     )
     add_executor_arguments(parser)
 

@@ -9,7 +9,7 @@ import sys
 from typing import Any
 
 from abm.cli._output import json_number
-from abm.options import NON_NEGATIVE, POSITIVE, UNIT
+from abm.options import NON_NEGATIVE, POSITIVE, UNIT, folder
 
 HELP = "open-sourcing decision against firm size: gain, open interval, peak (Model III)"
 DESCRIPTION = (
@@ -61,6 +61,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
     parser.add_argument(
         "--plot",
+        type=folder,
         default=None,
         metavar="DIR",
         help=(

@@ -8,7 +8,7 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 from abm.cli._output import json_number
-from abm.options import NON_NEGATIVE, POSITIVE, UNIT, integer, real
+from abm.options import NON_NEGATIVE, POSITIVE, UNIT, folder, integer, real
 
 if TYPE_CHECKING:
     from abm.theory.race_cases import RaceCase
@@ -136,6 +136,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     output.add_argument("--json", action="store_true", help="print the result as one JSON object")
     output.add_argument(
         "--plot",
+        type=folder,
         default=None,
         metavar="DIR",
         help=(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from abm.options import integer
+from abm.options import folder, integer
 
 HELP = "run one scenario (TOML): time series, agents, network, figures, manifest"
 DESCRIPTION = (
@@ -28,7 +28,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--steps", type=integer(1), default=None, metavar="N", help="periods; none: the file's"
     )
     parser.add_argument(
-        "--out", default=None, metavar="DIR", help="output folder; none: results/<name>"
+        "--out",
+        type=folder,
+        default=None,
+        metavar="DIR",
+        help="output folder; none: results/<name>",
     )
     parser.add_argument("--csv", action="store_true", help="also write the tables as CSV")
     parser.add_argument("--no-figures", action="store_true", help="skip the figures")

@@ -6,7 +6,7 @@ import argparse
 from typing import Any
 
 from abm.cli.mc import add_executor_arguments
-from abm.options import integer
+from abm.options import folder, integer
 
 HELP = "parameter study of a scenario: a grid (--param) or an LHS/Sobol sample (--sample)"
 DESCRIPTION = (
@@ -60,6 +60,7 @@ def add_study_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--steps", type=integer(1), default=None, metavar="N", help="periods")
     parser.add_argument(
         "--out",
+        type=folder,
         default=None,
         metavar="DIR",
         help="output folder; none: results/<name>-sweep (sa: results/<name>-sa-<method>)",
