@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import tempfile
@@ -69,3 +70,45 @@ def write_table(
             )
         )
     return written
+
+
+#: Lock files held by this process, by folder (released when it exits).
+_LOCKS: dict[Path, IO[str]] = {}
+
+
+def claim_folder(folder: str | os.PathLike[str], command: str) -> Path:
+    """Make ``folder`` this process's output folder for ``command``, or refuse in one line.
+
+    Refuses a folder that holds another command's outputs (its ``manifest.json`` names another
+    command, or it holds a study and this is a single run), and one that another process is
+    writing now (an exclusive ``flock`` on ``folder/.lock``, held until this process exits).
+    """
+    from abm.errors import ParameterError
+
+    target = Path(folder)
+    manifest = target / "manifest.json"
+    other = None
+    if manifest.is_file():
+        try:
+            other = json.loads(manifest.read_text(encoding="utf-8")).get("command")
+        except (OSError, ValueError, AttributeError):
+            other = None
+    if other is None and command == "run" and (target / "study.json").exists():
+        other = "a study"
+    if other is not None and other != command:
+        shown = other if other == "a study" else f"abm {other}"
+        raise ParameterError(f"--out {target} holds the outputs of {shown}; choose another folder")
+    target.mkdir(parents=True, exist_ok=True)
+    if target.resolve() in _LOCKS:  # this process already writes here (a library caller)
+        return target
+    handle = open(target / ".lock", "a", encoding="utf-8")  # noqa: SIM115 (held open)
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.close()
+        raise ParameterError(
+            f"--out {target} is being written by another abm process; wait for it or choose "
+            "another folder"
+        ) from None
+    _LOCKS[target.resolve()] = handle
+    return target

@@ -68,3 +68,23 @@ def test_bad_output_folders_are_refused_before_any_work(tmp_path, out, message):
     assert result.returncode == 2
     assert len(result.stderr.strip().splitlines()) == 1 and message in result.stderr
     assert list(tmp_path.iterdir()) == []  # nothing written, not even results/
+
+
+def test_a_folder_being_written_is_refused_to_another_process(tmp_path):
+    from abm.errors import ParameterError
+    from abm.io import claim_folder
+
+    claim_folder(tmp_path / "out", "mc")  # this process holds the lock
+    code = "import sys; from abm.io import claim_folder; claim_folder(sys.argv[1], 'mc')"
+    other = subprocess.run(
+        [sys.executable, "-c", code, str(tmp_path / "out")], capture_output=True, text=True
+    )
+    assert other.returncode != 0 and "being written by another abm process" in other.stderr
+    (tmp_path / "run").mkdir()
+    (tmp_path / "run" / "manifest.json").write_text('{"command": "run"}')
+    with pytest.raises(ParameterError, match="holds the outputs of abm run"):
+        claim_folder(tmp_path / "run", "mc")
+    (tmp_path / "study").mkdir()
+    (tmp_path / "study" / "study.json").write_text("{}")
+    with pytest.raises(ParameterError, match="holds the outputs of a study"):
+        claim_folder(tmp_path / "study", "run")

@@ -61,11 +61,12 @@ def run(args: argparse.Namespace) -> int:
 
     from abm.experiments.seeds import run_seed
     from abm.experiments.simulate import simulate
-    from abm.io import atomic_write, write_table
+    from abm.io import atomic_write, claim_folder, write_table
     from abm.manifest import Manifest
 
     scenario = resolve_scenario(args)
     folder = Path(args.out) if args.out else Path("results") / scenario.name
+    claim_folder(folder, "run")  # before the run: refused at once if taken
     seed = run_seed(scenario.seed, 0)
     manifest = Manifest(
         "run", {"scenario": scenario.to_dict(), "run_seed": seed}, seed=scenario.seed
@@ -79,7 +80,7 @@ def run(args: argparse.Namespace) -> int:
             collect_agents=scenario.output.agents,
             graphml=network,
         )
-        # Only now, with the run done, is the output folder created.
+        # The folder was claimed (created and locked) before the run; the files land now.
         written: list[Path] = []
         written += write_table(tables["timeseries"], folder, "timeseries", csv=args.csv)
         if "agents" in tables:

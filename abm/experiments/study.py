@@ -97,10 +97,12 @@ def execute(
         StudyAbortedError: The study stopped (see :func:`~abm.experiments.runner.run_study`).
     """
     from abm.experiments.executors import make_executor
+    from abm.io import claim_folder
     from abm.manifest import Manifest
 
     kind, workers = resolve_execution(execution.executor, execution.workers, execution.scheduler)
     prepare_output(study, folder, resume=execution.resume)  # before anything is written
+    claim_folder(folder, command)
     manifest = Manifest(
         command,
         {
