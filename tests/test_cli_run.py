@@ -107,7 +107,7 @@ def test_run_seed_and_steps_options_and_equality_with_mc_run_0(tiny, tmp_path, c
 
 
 def test_mc_is_identical_across_executors_and_worker_counts(tiny, tmp_path, capsys):
-    base = ["mc", str(tiny), "--replications", "6", "--quiet", "--no-figures"]
+    base = ["mc", str(tiny), "--replications", "6", "--no-figures"]
     assert main([*base, "--out", str(tmp_path / "serial")]) == 0
     assert (
         main([*base, "--out", str(tmp_path / "pool"), "--workers", "2", "--chunk-size", "1"]) == 0
@@ -124,12 +124,12 @@ def test_mc_is_identical_across_executors_and_worker_counts(tiny, tmp_path, caps
 def test_mc_refuses_an_existing_study_without_resume(tiny, tmp_path, capsys):
     out = str(tmp_path / "m")
     assert main(["mc", str(tiny), "--out", out, "--replications", "2", "--quiet"]) == 0
-    capsys.readouterr()
+    assert capsys.readouterr().out == ""  # --quiet: nothing on standard output
     assert main(["mc", str(tiny), "--out", out, "--replications", "2", "--quiet"]) == 2
     assert "pass --resume" in capsys.readouterr().err
     assert main(["mc", str(tiny), "--out", out, "--replications", "3", "--resume"]) == 2
     assert "different study" in capsys.readouterr().err
-    assert main(["mc", str(tiny), "--out", out, "--replications", "2", "--resume", "--quiet"]) == 0
+    assert main(["mc", str(tiny), "--out", out, "--replications", "2", "--resume"]) == 0
     assert "(0 now, 2 resumed)" in capsys.readouterr().out
 
 
@@ -164,7 +164,7 @@ def test_failing_runs_are_counted_and_the_exit_code_is_1(tiny, tmp_path, capsys,
 
     monkeypatch.setattr(simulate_module, "simulate", flaky)
     out = tmp_path / "m"
-    assert main(["mc", str(tiny), "--out", str(out), "--quiet", "--no-figures"]) == 1
+    assert main(["mc", str(tiny), "--out", str(out), "--no-figures"]) == 1
     captured = capsys.readouterr()
     assert "6 runs (6 now, 0 resumed), 1 failed" in captured.out
     assert f"run 2 (seed {bad_seed}): ValueError: market exploded" in captured.err
@@ -317,7 +317,6 @@ def test_sweep_grid_from_the_command_line(tiny, tmp_path, capsys):
         "generalists.count=2:3:2",
         "--replications",
         "2",
-        "--quiet",
         "--out",
         str(out),
     ]
@@ -350,7 +349,7 @@ def test_sweep_defaults_to_the_scenario_grid_and_lhs_sample(tiny, tmp_path, caps
 @pytest.mark.parametrize("method", ["sobol", "morris"])
 def test_sa_writes_indices_with_confidence_intervals(tiny, tmp_path, capsys, method):
     out = tmp_path / method
-    args = ["sa", str(tiny), "--method", method, "--replications", "1", "--quiet", "--out"]
+    args = ["sa", str(tiny), "--method", method, "--replications", "1", "--out"]
     assert main([*args, str(out), "--outcome", "open_share"]) == 0
     printed = capsys.readouterr().out
     assert f"{method} sensitivity of open_share" in printed

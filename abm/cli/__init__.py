@@ -8,7 +8,9 @@ Each subcommand lives in its own module of this package and exposes ``HELP`` (on
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
+import io
 import sys
 from collections.abc import Sequence
 
@@ -68,6 +70,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 2
     try:
+        if getattr(args, "quiet", False):
+            # --quiet means the same everywhere: nothing on standard output (no progress bar,
+            # no summary); errors and failed runs still go to standard error.
+            with contextlib.redirect_stdout(io.StringIO()):
+                return int(args._run(args) or 0)
         return int(args._run(args) or 0)
     except ParameterError as error:
         print(f"{args._prog}: error: {error}", file=sys.stderr)

@@ -75,7 +75,9 @@ def add_executor_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--resume", action="store_true", help="skip runs finished in --out")
     group.add_argument("--fail-fast", action="store_true", help="stop at the first failed run")
     group.add_argument("--csv", action="store_true", help="also write the tables as CSV")
-    group.add_argument("--quiet", action="store_true", help="no progress bar")
+    group.add_argument(
+        "--quiet", action="store_true", help="print nothing on success (no progress bar)"
+    )
     group.add_argument("--no-figures", action="store_true", help="skip the figures")
 
 
