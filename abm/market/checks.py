@@ -39,7 +39,7 @@ from abm.theory.openness_game import (
     spe_benchmark,
     utilities_at,
 )
-from abm.theory.race import closed_revenue
+from abm.theory.race import RaceMarket, closed_revenue
 
 #: Tolerance on learned ω (spec: within 0.02 of the benchmark, or of θ when complying).
 OPENNESS_TOLERANCE = 0.02
@@ -317,10 +317,12 @@ def check_race_revenue() -> CheckResult:
         analytic = float(
             closed_revenue(
                 _RACE["closed"],
-                open_compute=_RACE["open"],
-                catchup_compute=catchup if catchup > 0 else None,
-                catchup_day=_RACE["day"],
-                days=_RACE["days"],
+                _RACE["open"],
+                RaceMarket(
+                    catchup_compute=catchup if catchup > 0 else None,
+                    catchup_day=_RACE["day"],
+                    days=_RACE["days"],
+                ),
             )
         )
         worst = max(worst, abs(simulated - analytic) / max(1.0, abs(analytic)))
