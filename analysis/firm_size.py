@@ -39,9 +39,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     from abm.figures import OKABE_ITO
     from abm.theory.open_sourcing import (
-        DEFAULT_GROWTH_VALUE,
-        DEFAULT_LICENSING,
-        DEFAULT_PRECISION,
+        OpenSourcingGame,
         open_interval,
         open_probability,
         opening_gain,
@@ -50,7 +48,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     context = start(NAME, DESCRIPTION, argv)
     points = 201 if context.args.quick else 1001
-    growth, licensing, precision = DEFAULT_GROWTH_VALUE, DEFAULT_LICENSING, DEFAULT_PRECISION
+    defaults = OpenSourcingGame()
+    growth, licensing, precision = (
+        float(defaults.growth_value),
+        float(defaults.licensing),
+        float(defaults.precision),
+    )
     context.parameters = {
         "growth_value": growth,
         "licensing": licensing,
@@ -60,21 +63,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         "market": "check V6's markets (abm.market.checks.check_firm_size), per edge",
     }
     share = np.linspace(0.0, 1.0, points)
-    target = float(propensity_peak(growth, licensing))
+    target = float(propensity_peak(defaults))
     frames, intervals = [], []
     for edge in EDGES:
-        probability = open_probability(share, growth, licensing, edge, precision)
+        game = defaults.replace(edge=edge)
+        probability = open_probability(game, share)
         frames.append(
             pd.DataFrame(
                 {
                     "edge": edge,
                     "share": share,
-                    "gain": opening_gain(share, growth, licensing, edge),
+                    "gain": opening_gain(game, share),
                     "probability": probability,
                 }
             )
         )
-        lower, upper = open_interval(growth, licensing, edge)
+        lower, upper = open_interval(game)
         intervals.append(
             {
                 "edge": edge,

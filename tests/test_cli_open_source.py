@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from abm.cli import main
-from abm.theory.open_sourcing import open_probability, opening_gain
+from abm.theory.open_sourcing import OpenSourcingGame, open_probability, opening_gain
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -59,7 +59,7 @@ def test_json_interval_is_null_when_opening_never_pays(capsys):
     result = run_json(capsys, "--share", "0.6", "--edge", "0.3")
     assert result["interval"] is None
     assert result["open"] is False
-    assert result["gain"] == pytest.approx(opening_gain(0.6, 1.0, 0.2, 0.3))
+    assert result["gain"] == pytest.approx(opening_gain(OpenSourcingGame(1.0, 0.2, 0.3), 0.6))
 
 
 def test_json_follows_the_options(capsys):
@@ -68,9 +68,13 @@ def test_json_follows_the_options(capsys):
     )
     assert result["gain"] == pytest.approx(2 * 0.4 * 0.6 - 0.1 * 0.6 - 0.02)
     assert result["peak"] == pytest.approx(2.1 / 4)
-    assert result["probability"] == pytest.approx(open_probability(0.4, 2.0, 0.1, 0.02, 20.0))
+    assert result["probability"] == pytest.approx(
+        open_probability(OpenSourcingGame(2.0, 0.1, 0.02, 20.0), 0.4)
+    )
     precise = run_json(capsys, "--share", "0.4", "--precision", "5")
-    assert precise["probability"] == pytest.approx(open_probability(0.4, precision=5.0))
+    assert precise["probability"] == pytest.approx(
+        open_probability(OpenSourcingGame(precision=5.0), 0.4)
+    )
 
 
 def test_json_peak_when_the_gain_peaks_beyond_one(capsys):
@@ -145,11 +149,14 @@ def test_plot_writes_figure_table_and_manifest(tmp_path, capsys):
     assert len(frame) == len(edges) * frame["share"].nunique()
     assert frame["share"].min() == 0.0 and frame["share"].max() == 1.0
     np.testing.assert_allclose(
-        frame["gain"], opening_gain(frame["share"], 1.0, 0.2, frame["edge"].to_numpy())
+        frame["gain"],
+        opening_gain(OpenSourcingGame(1.0, 0.2, frame["edge"].to_numpy()), frame["share"]),
     )
     np.testing.assert_allclose(
         frame["probability"],
-        open_probability(frame["share"], 1.0, 0.2, frame["edge"].to_numpy(), 20.0),
+        open_probability(
+            OpenSourcingGame(1.0, 0.2, frame["edge"].to_numpy(), 20.0), frame["share"]
+        ),
     )
 
     manifest = json.loads((folder / "manifest.json").read_text())

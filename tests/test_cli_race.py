@@ -15,6 +15,7 @@ import pytest
 
 from abm.cli import main
 from abm.theory import race
+from abm.theory.race import RaceMarket
 from abm.theory.value_functions import power_value
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -107,14 +108,14 @@ def test_extension_options_match_the_library(capsys, options, market):
     settings = {"customers": 1.0, "days": 365, **market}
     settings.update(catchup_compute=8.0, catchup_day=30)
     assert result["upgrade_gain"] == pytest.approx(
-        float(race.upgrade_gain(4.0, 16.0, 1.0, **settings)), rel=1e-12
+        float(race.upgrade_gain(4.0, 16.0, 1.0, RaceMarket(**settings))), rel=1e-12
     )
     assert result["revenue"] == pytest.approx(
-        float(race.closed_revenue(4.0, 1.0, **settings)), rel=1e-12
+        float(race.closed_revenue(4.0, 1.0, RaceMarket(**settings))), rel=1e-12
     )
     spend = run_json(capsys, *catchup, *options, "--optimal-spend")
     assert spend["optimal_spend"] == pytest.approx(
-        float(race.optimal_spend(1.0, **settings).spend), rel=1e-12
+        float(race.optimal_spend(1.0, RaceMarket(**settings)).spend), rel=1e-12
     )
 
 

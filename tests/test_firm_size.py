@@ -17,7 +17,7 @@ from abm.market import (
     SpecialistConfig,
 )
 from abm.market.checks import check_firm_size
-from abm.theory.open_sourcing import opening_gain
+from abm.theory.open_sourcing import OpenSourcingGame, opening_gain
 from tests.test_market_model import busy_config
 
 COUNTERFACTUAL = LearningConfig("best_response", {"inertia": 0.0}, "counterfactual")
@@ -125,7 +125,9 @@ def test_forgone_opening_minus_closing_is_the_realised_difference(owner):
     # and the realised difference is Model III's Δ(s) per unit of market size (N = 4 and 8)
     s = opened.in_house.share[owner]
     size = opened.in_house.applications[owner]
-    assert realised / size == pytest.approx(float(opening_gain(s, 1.0, 0.2, 0.05)) - 1e-9 / size)
+    assert realised / size == pytest.approx(
+        float(opening_gain(OpenSourcingGame(1.0, 0.2, 0.05), s)) - 1e-9 / size
+    )
 
 
 @pytest.mark.parametrize("rule", ["captive", "limit_pricing", "logit"])

@@ -17,13 +17,18 @@ from abm.stats.propensity import (
     fit_quadratic_logit,
     wilson_interval,
 )
-from abm.theory.open_sourcing import gain_peak, open_probability, propensity_as_quadratic_logit
+from abm.theory.open_sourcing import (
+    OpenSourcingGame,
+    gain_peak,
+    open_probability,
+    propensity_as_quadratic_logit,
+)
 
 
 def simulate(rng, firms, **parameters):
     """Firms with uniform shares deciding by Model III's logit propensity."""
     shares = rng.uniform(0.0, 1.0, firms)
-    opened = rng.uniform(size=firms) < open_probability(shares, **parameters)
+    opened = rng.uniform(size=firms) < open_probability(OpenSourcingGame(**parameters), shares)
     return shares, opened
 
 
@@ -86,7 +91,7 @@ def test_binned_rates_track_the_analytic_curve():
     rng = np.random.default_rng(12)
     shares, opened = simulate(rng, 40_000)
     table = binned_rates(shares, opened, bins=20)
-    truth = open_probability(table["mean_share"].to_numpy())
+    truth = open_probability(OpenSourcingGame(), table["mean_share"].to_numpy())
     inside = (table["rate_lower"] <= truth) & (truth <= table["rate_upper"])
     # 95% intervals: with 20 bins, expect about one miss; more than 4 would be a red flag.
     assert inside.sum() >= 16
@@ -162,11 +167,11 @@ def test_recovers_the_analytic_peak():
     shares, opened = simulate(rng, 20_000)
     fit, table = estimate_propensity(shares, opened)
     # Model III's propensity is a quadratic logit: (b0, b1, b2) = (−5, 24, −20).
-    truth = np.array(propensity_as_quadratic_logit())
+    truth = np.array(propensity_as_quadratic_logit(OpenSourcingGame()))
     estimate = np.array([fit.intercept, fit.slope, fit.curvature])
     errors = np.array([fit.intercept_se, fit.slope_se, fit.curvature_se])
     assert np.all(np.abs(estimate - truth) < 4 * errors)
-    assert fit.peak == pytest.approx(gain_peak(1.0, 0.2), abs=0.01)
+    assert fit.peak == pytest.approx(gain_peak(OpenSourcingGame(1.0, 0.2)), abs=0.01)
     assert fit.peak_lower < 0.6 < fit.peak_upper
     assert fit.peak_fieller_lower < 0.6 < fit.peak_fieller_upper
     assert fit.peak_upper - fit.peak_lower < 0.03
@@ -229,7 +234,9 @@ def test_peak_beyond_the_data_fails_the_u_test():
     # ℓ = 0.9, γ = 1: s* = 0.95, but shares only reach 0.7 — the curve still rises there.
     rng = np.random.default_rng(33)
     shares = rng.uniform(0.0, 0.7, 4000)
-    opened = rng.uniform(size=4000) < open_probability(shares, 1.0, 0.9, 0.0, 20.0)
+    opened = rng.uniform(size=4000) < open_probability(
+        OpenSourcingGame(1.0, 0.9, 0.0, 20.0), shares
+    )
     fit = fit_quadratic_logit(shares, opened)
     assert fit.range_upper == pytest.approx(shares.max())
     assert fit.slope_at_upper > 0

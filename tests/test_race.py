@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from abm.errors import ParameterError
 from abm.theory import race
+from abm.theory.race import RaceMarket
 from abm.theory.value_functions import (
     custom_value,
     log_value,
@@ -26,7 +27,7 @@ LN = math.log
 
 
 def test_anchor_upgrade_gain_without_catchup_is_506():
-    gain = race.upgrade_gain(4.0, 16.0, 1.0, **ANCHOR)
+    gain = race.upgrade_gain(4.0, 16.0, 1.0, RaceMarket(**ANCHOR))
     assert gain == pytest.approx(365 * LN(4), rel=1e-12)
     assert round(float(gain), 1) == 506.0
 
@@ -42,42 +43,46 @@ def test_anchor_upgrade_gain_without_catchup_is_506():
     ],
 )
 def test_anchor_upgrade_gain_with_catchup(catchup, expected, shown):
-    gain = race.upgrade_gain(4.0, 16.0, 1.0, catchup_compute=catchup, catchup_day=100, **ANCHOR)
+    gain = race.upgrade_gain(
+        4.0, 16.0, 1.0, RaceMarket(catchup_compute=catchup, catchup_day=100, **ANCHOR)
+    )
     assert gain == pytest.approx(expected, rel=1e-12)
     assert round(float(gain), 1) == shown
 
 
 def test_anchor_continuous_spends_are_365_and_100():
-    assert race.full_horizon_spend(**ANCHOR) == pytest.approx(365.0, rel=1e-14)
-    assert race.retreat_spend(catchup_day=100, **ANCHOR) == pytest.approx(100.0, rel=1e-14)
+    assert race.full_horizon_spend(RaceMarket(**ANCHOR)) == pytest.approx(365.0, rel=1e-14)
+    assert race.retreat_spend(RaceMarket(catchup_day=100, **ANCHOR)) == pytest.approx(
+        100.0, rel=1e-14
+    )
 
 
 def test_anchor_switching_threshold_is_about_218_9():
     # π_A = π_B: 365·ln 365 − 100·ln 1 − 265·ln x̂ − 365 = 100·ln 100 − 100.
     exact = math.exp((365 * LN(365) - 100 * LN(100) - 265) / 265)
-    threshold = race.switching_threshold(1.0, catchup_day=100, **ANCHOR)
+    threshold = race.switching_threshold(1.0, RaceMarket(catchup_day=100, **ANCHOR))
     assert threshold == pytest.approx(exact, rel=1e-13)
     assert round(float(threshold), 1) == 218.9
 
 
 @pytest.mark.parametrize(("catchup", "spend"), [(1.0, 365.0), (218.8, 365.0), (219.0, 100.0)])
 def test_anchor_optimal_spend_switches_from_365_to_100(catchup, spend):
-    result = race.optimal_spend(1.0, catchup_compute=catchup, catchup_day=100, **ANCHOR)
+    result = race.optimal_spend(1.0, RaceMarket(catchup_compute=catchup, catchup_day=100, **ANCHOR))
     assert result.spend == pytest.approx(spend, rel=1e-14)
 
 
 def test_anchor_optimal_spend_flips_exactly_at_the_threshold():
-    threshold = float(race.switching_threshold(1.0, catchup_day=100, **ANCHOR))
+    threshold = float(race.switching_threshold(1.0, RaceMarket(catchup_day=100, **ANCHOR)))
     below = race.optimal_spend(
-        1.0, catchup_compute=threshold * (1 - 1e-9), catchup_day=100, **ANCHOR
+        1.0, RaceMarket(catchup_compute=threshold * (1 - 1e-9), catchup_day=100, **ANCHOR)
     )
     above = race.optimal_spend(
-        1.0, catchup_compute=threshold * (1 + 1e-9), catchup_day=100, **ANCHOR
+        1.0, RaceMarket(catchup_compute=threshold * (1 + 1e-9), catchup_day=100, **ANCHOR)
     )
     assert (float(below.spend), float(above.spend)) == (365.0, 100.0)
     at = {"catchup_compute": threshold, "catchup_day": 100, **ANCHOR}
-    assert race.spend_profit(365.0, 1.0, **at) == pytest.approx(
-        race.spend_profit(100.0, 1.0, **at), rel=1e-12
+    assert race.spend_profit(365.0, 1.0, RaceMarket(**at)) == pytest.approx(
+        race.spend_profit(100.0, 1.0, RaceMarket(**at)), rel=1e-12
     )
 
 
@@ -129,7 +134,7 @@ def test_resolve_value_accepts_names_callables_and_pairs():
 
 def test_optimising_spend_without_a_derivative_is_an_error():
     with pytest.raises(ParameterError, match="derivative"):
-        race.optimal_spend(1.0, value=np.log, **ANCHOR)
+        race.optimal_spend(1.0, RaceMarket(value=np.log, **ANCHOR))
 
 
 # --- P1 and P2 ---------------------------------------------------------------------------------
@@ -156,7 +161,7 @@ def test_p1_upgrade_gain_does_not_depend_on_the_open_model(
     market = {"customers": customers, "days": days, "value": curve}
     expected = customers * days * (curve(upgrade) - curve(closed))
     for open_compute in (open_low, open_high):
-        gain = race.upgrade_gain(closed, upgrade, open_compute, **market)
+        gain = race.upgrade_gain(closed, upgrade, open_compute, RaceMarket(**market))
         # + 1e-300: customers may be subnormal (5e-324), where the scaled tolerance underflows.
         assert gain == pytest.approx(expected, rel=1e-9, abs=1e-9 * customers * days + 1e-300)
 
@@ -181,7 +186,9 @@ def test_p2_matches_the_spec_formula_and_is_monotone_in_the_catchup():
         customers = rng.uniform(0.0, 100.0)
         catchups = np.sort(open_compute * np.geomspace(1.0, 1e4, 300))
         market = {"customers": customers, "days": days, "value": curve, "catchup_day": day}
-        gains = race.upgrade_gain(closed, upgrade, open_compute, catchup_compute=catchups, **market)
+        gains = race.upgrade_gain(
+            closed, upgrade, open_compute, RaceMarket(catchup_compute=catchups, **market)
+        )
         expected = [
             _spec_p2(curve, customers, days, open_compute, closed, upgrade, c, day)
             for c in catchups
@@ -191,22 +198,28 @@ def test_p2_matches_the_spec_formula_and_is_monotone_in_the_catchup():
 
 
 def test_revenue_is_n_m_times_premium_and_zero_for_a_model_no_better_than_open():
-    assert race.closed_revenue(4.0, 1.0, customers=3.0, days=10) == pytest.approx(30 * LN(4))
-    assert race.closed_revenue(1.0, 1.0, **ANCHOR) == 0.0
-    assert race.closed_revenue(0.5, 1.0, **ANCHOR) == 0.0
+    assert race.closed_revenue(4.0, 1.0, RaceMarket(customers=3.0, days=10)) == pytest.approx(
+        30 * LN(4)
+    )
+    assert race.closed_revenue(1.0, 1.0, RaceMarket(**ANCHOR)) == 0.0
+    assert race.closed_revenue(0.5, 1.0, RaceMarket(**ANCHOR)) == 0.0
 
 
 def test_functions_broadcast_over_firms():
     closed = np.array([2.0, 4.0, 8.0])
     catchups = np.array([[3.0], [9.0]])
     market = {"catchup_day": 100, **ANCHOR}
-    gains = race.upgrade_gain(closed, 16.0, 1.0, catchup_compute=catchups, **market)
+    gains = race.upgrade_gain(closed, 16.0, 1.0, RaceMarket(catchup_compute=catchups, **market))
     assert gains.shape == (2, 3)
     for i, catchup in enumerate(catchups[:, 0]):
         for j, compute in enumerate(closed):
-            single = race.upgrade_gain(compute, 16.0, 1.0, catchup_compute=catchup, **market)
+            single = race.upgrade_gain(
+                compute, 16.0, 1.0, RaceMarket(catchup_compute=catchup, **market)
+            )
             assert gains[i, j] == pytest.approx(float(single), rel=1e-14)
-    spends = race.optimal_spend(np.array([1.0, 2.0]), catchup_compute=catchups, **market).spend
+    spends = race.optimal_spend(
+        np.array([1.0, 2.0]), RaceMarket(catchup_compute=catchups, **market)
+    ).spend
     assert spends.shape == (2, 2)
 
 
@@ -229,9 +242,9 @@ def test_p3_optimal_spend_matches_brute_force_and_never_exceeds_z_star():
         open_compute = rng.uniform(0.05, 3.0)
         catchup = open_compute * np.exp(rng.uniform(0.0, 9.0))
         market = {"customers": customers, "days": days, "value": curve}
-        z_star = float(race.full_horizon_spend(**market))
+        z_star = float(race.full_horizon_spend(RaceMarket(**market)))
         result = race.optimal_spend(
-            open_compute, catchup_compute=catchup, catchup_day=day, **market
+            open_compute, RaceMarket(catchup_compute=catchup, catchup_day=day, **market)
         )
         grid = np.concatenate([[0.0], np.geomspace(1e-4, 20 * max(z_star, catchup), 200_001)])
         profits = _brute_force_profit(grid, curve, customers, days, day, open_compute, catchup)
@@ -241,7 +254,7 @@ def test_p3_optimal_spend_matches_brute_force_and_never_exceeds_z_star():
         assert float(result.profit) >= best - 1e-9 * scale
         assert float(result.profit) <= best + 1e-4 * scale  # the grid is fine but finite
         assert float(result.spend) <= z_star * (1 + 1e-12)
-        no_catchup = race.optimal_spend(open_compute, **market)
+        no_catchup = race.optimal_spend(open_compute, RaceMarket(**market))
         assert float(result.spend) <= float(no_catchup.spend) * (1 + 1e-12)
 
 
@@ -249,8 +262,10 @@ def test_p3_power_closed_forms():
     # n·m·Aγ·z^(γ−1) = 1  ⇒  z* = (n·m·A·γ)^(1/(1−γ)).
     curve = power_value(2.0, 0.25)
     market = {"customers": 3.0, "days": 200, "value": curve}
-    assert race.full_horizon_spend(**market) == pytest.approx((3 * 200 * 2 * 0.25) ** (1 / 0.75))
-    assert race.retreat_spend(catchup_day=50, **market) == pytest.approx(
+    assert race.full_horizon_spend(RaceMarket(**market)) == pytest.approx(
+        (3 * 200 * 2 * 0.25) ** (1 / 0.75)
+    )
+    assert race.retreat_spend(RaceMarket(catchup_day=50, **market)) == pytest.approx(
         (3 * 50 * 2 * 0.25) ** (1 / 0.75)
     )
 
@@ -265,15 +280,15 @@ def test_p3_power_closed_forms():
 def test_p3_threshold_of_a_user_callable_matches_the_closed_form(closed_form, numeric):
     market = {"customers": 2.0, "days": 365, "catchup_day": 80}
     for open_compute in (0.5, 1.0, 3.0):
-        exact = race.switching_threshold(open_compute, value=closed_form, **market)
-        found = race.switching_threshold(open_compute, value=numeric, **market)
+        exact = race.switching_threshold(open_compute, RaceMarket(value=closed_form, **market))
+        found = race.switching_threshold(open_compute, RaceMarket(value=numeric, **market))
         assert math.isfinite(float(exact))
         assert found == pytest.approx(float(exact), rel=1e-11)
         spend = race.optimal_spend(
-            open_compute, value=numeric, catchup_compute=exact * 1.01, **market
+            open_compute, RaceMarket(value=numeric, catchup_compute=exact * 1.01, **market)
         )
         assert spend.spend == pytest.approx(
-            float(race.retreat_spend(value=closed_form, **market)), rel=1e-10
+            float(race.retreat_spend(RaceMarket(value=closed_form, **market))), rel=1e-10
         )
 
 
@@ -289,26 +304,31 @@ def test_p3_threshold_lies_between_retreat_and_full_spend_and_makes_profits_equa
             "catchup_day": int(rng.integers(1, days)),
         }
         open_compute = rng.uniform(0.05, 1.0)
-        threshold = float(race.switching_threshold(open_compute, **market))
+        threshold = float(race.switching_threshold(open_compute, RaceMarket(**market)))
         full = float(
-            race.full_horizon_spend(**{k: v for k, v in market.items() if k != "catchup_day"})
+            race.full_horizon_spend(
+                RaceMarket(**{k: v for k, v in market.items() if k != "catchup_day"})
+            )
         )
-        retreat = float(race.retreat_spend(**market))
+        retreat = float(race.retreat_spend(RaceMarket(**market)))
         if not math.isfinite(threshold):
             continue
         assert open_compute <= threshold < full
         at = {"catchup_compute": threshold, **market}
-        keep = float(race.spend_profit(full, open_compute, **at))
+        keep = float(race.spend_profit(full, open_compute, RaceMarket(**at)))
         fallback = max(
-            0.0, float(race.spend_profit(max(retreat, open_compute), open_compute, **at))
+            0.0,
+            float(race.spend_profit(max(retreat, open_compute), open_compute, RaceMarket(**at))),
         )
         assert keep == pytest.approx(fallback, rel=1e-9, abs=1e-9 * full)
 
 
 def test_p3_threshold_is_infinite_without_a_catchup_in_the_horizon_and_nan_when_unprofitable():
-    assert race.switching_threshold(1.0, catchup_day=365, **ANCHOR) == math.inf
+    assert race.switching_threshold(1.0, RaceMarket(catchup_day=365, **ANCHOR)) == math.inf
     # n·m = 1: z* = 1 = x, training never beats the open model.
-    assert math.isnan(float(race.switching_threshold(1.0, catchup_day=0, customers=1.0, days=1)))
+    assert math.isnan(
+        float(race.switching_threshold(1.0, RaceMarket(catchup_day=0, customers=1.0, days=1)))
+    )
 
 
 # --- extension: several closed firms (vertical Bertrand) ----------------------------------------
@@ -320,10 +340,10 @@ def test_rival_switched_off_equals_base():
     closed = open_compute * rng.uniform(1.0, 50.0, 100)
     catchup = open_compute * rng.uniform(1.0, 100.0, 100)
     market = {"customers": 5.0, "days": 300, "catchup_compute": catchup, "catchup_day": 120}
-    base = race.closed_revenue(closed, open_compute, **market)
+    base = race.closed_revenue(closed, open_compute, RaceMarket(**market))
     for rival in (None, 0.0, open_compute * rng.uniform(0.0, 1.0, 100)):
         np.testing.assert_allclose(
-            race.closed_revenue(closed, open_compute, rival_compute=rival, **market),
+            race.closed_revenue(closed, open_compute, RaceMarket(rival_compute=rival, **market)),
             base,
             rtol=1e-12,
             atol=0,
@@ -332,9 +352,11 @@ def test_rival_switched_off_equals_base():
 
 def test_rival_prices_the_leader_down_and_equal_rivals_undercut_to_zero():
     market = {**ANCHOR}
-    assert race.closed_revenue(4.0, 1.0, rival_compute=2.0, **market) == pytest.approx(365 * LN(2))
-    assert race.closed_revenue(4.0, 1.0, rival_compute=4.0, **market) == 0.0
-    assert race.closed_revenue(4.0, 1.0, rival_compute=8.0, **market) == 0.0
+    assert race.closed_revenue(4.0, 1.0, RaceMarket(rival_compute=2.0, **market)) == pytest.approx(
+        365 * LN(2)
+    )
+    assert race.closed_revenue(4.0, 1.0, RaceMarket(rival_compute=4.0, **market)) == 0.0
+    assert race.closed_revenue(4.0, 1.0, RaceMarket(rival_compute=8.0, **market)) == 0.0
 
 
 def test_best_rival_is_the_best_other_firm():
@@ -354,8 +376,8 @@ def test_discount_switched_off_equals_base():
     closed = rng.uniform(2.0, 30.0, 50)
     market = {"customers": 2.0, "days": 365, "catchup_compute": 10.0, "catchup_day": 90}
     np.testing.assert_allclose(
-        race.upgrade_gain(closed, 40.0, 1.0, discount=1.0, **market),
-        race.upgrade_gain(closed, 40.0, 1.0, **market),
+        race.upgrade_gain(closed, 40.0, 1.0, RaceMarket(discount=1.0, **market)),
+        race.upgrade_gain(closed, 40.0, 1.0, RaceMarket(**market)),
         rtol=1e-12,
     )
     assert race.discounted_days(0, 365, 1.0) == 365.0
@@ -370,11 +392,9 @@ def test_discounted_revenue_equals_a_day_by_day_sum(discount):
     revenue = race.closed_revenue(
         16.0,
         1.0,
-        customers=customers,
-        days=days,
-        catchup_compute=9.0,
-        catchup_day=day,
-        discount=discount,
+        RaceMarket(
+            customers=customers, days=days, catchup_compute=9.0, catchup_day=day, discount=discount
+        ),
     )
     assert revenue == pytest.approx(expected, rel=1e-10)
 
@@ -382,8 +402,10 @@ def test_discounted_revenue_equals_a_day_by_day_sum(discount):
 def test_discounted_optimal_spend_uses_the_geometric_series():
     # log: z* = n·Σ_{t<m} dᵗ; z_a = n·Σ_{t<k} dᵗ.
     market = {"customers": 2.0, "days": 365, "discount": 0.995}
-    assert race.full_horizon_spend(**market) == pytest.approx(2 * sum(0.995**t for t in range(365)))
-    assert race.retreat_spend(catchup_day=100, **market) == pytest.approx(
+    assert race.full_horizon_spend(RaceMarket(**market)) == pytest.approx(
+        2 * sum(0.995**t for t in range(365))
+    )
+    assert race.retreat_spend(RaceMarket(catchup_day=100, **market)) == pytest.approx(
         2 * sum(0.995**t for t in range(100))
     )
 
@@ -398,11 +420,13 @@ def _enumerated_gain(hazard, day, discount, **market):
     for wait in range(days - day):
         probability = hazard * (1 - hazard) ** wait
         total += probability * float(
-            race.upgrade_gain(4.0, 16.0, 1.0, catchup_day=day + wait, discount=discount, **market)
+            race.upgrade_gain(
+                4.0, 16.0, 1.0, RaceMarket(catchup_day=day + wait, discount=discount, **market)
+            )
         )
     tail = (1 - hazard) ** (days - day)
     total += tail * float(
-        race.upgrade_gain(4.0, 16.0, 1.0, catchup_day=days, discount=discount, **market)
+        race.upgrade_gain(4.0, 16.0, 1.0, RaceMarket(catchup_day=days, discount=discount, **market))
     )
     return total
 
@@ -411,7 +435,7 @@ def _enumerated_gain(hazard, day, discount, **market):
 def test_hazard_closed_form_equals_enumeration_over_catchup_days(hazard, discount):
     market = {"customers": 1.0, "days": 365, "catchup_compute": 8.0}
     closed_form = race.upgrade_gain(
-        4.0, 16.0, 1.0, catchup_day=100, hazard=hazard, discount=discount, **market
+        4.0, 16.0, 1.0, RaceMarket(catchup_day=100, hazard=hazard, discount=discount, **market)
     )
     assert closed_form == pytest.approx(
         _enumerated_gain(hazard, 100, discount, **market), rel=1e-10
@@ -426,16 +450,16 @@ def test_hazard_closed_form_against_seeded_monte_carlo(hazard, discount):
         "catchup_compute": np.array([3.0, 8.0, 12.0]),
         "discount": discount,
     }
-    closed_form = race.upgrade_gain(4.0, 16.0, 1.0, catchup_day=100, hazard=hazard, **market)
+    closed_form = race.upgrade_gain(
+        4.0, 16.0, 1.0, RaceMarket(catchup_day=100, hazard=hazard, **market)
+    )
     mean, error = race.monte_carlo_upgrade_gain(
         4.0,
         16.0,
         1.0,
-        catchup_day=100,
-        hazard=hazard,
+        RaceMarket(catchup_day=100, hazard=hazard, **market),
         rng=np.random.default_rng(12345),
         draws=100_000,
-        **market,
     )
     assert np.all(np.abs(mean - closed_form) <= 4 * error + 1e-9)
     assert np.all(error < 0.01 * closed_form)
@@ -443,14 +467,14 @@ def test_hazard_closed_form_against_seeded_monte_carlo(hazard, discount):
 
 def test_hazard_switched_off_equals_base():
     market = {"catchup_compute": np.geomspace(1, 100, 40), "catchup_day": 100, **ANCHOR}
-    base = race.upgrade_gain(4.0, 16.0, 1.0, **market)
+    base = race.upgrade_gain(4.0, 16.0, 1.0, RaceMarket(**market))
     np.testing.assert_allclose(
-        race.upgrade_gain(4.0, 16.0, 1.0, hazard=None, **market), base, rtol=1e-12
+        race.upgrade_gain(4.0, 16.0, 1.0, RaceMarket(hazard=None, **market)), base, rtol=1e-12
     )
     np.testing.assert_allclose(
-        race.upgrade_gain(4.0, 16.0, 1.0, hazard=1.0, **market), base, rtol=1e-12
+        race.upgrade_gain(4.0, 16.0, 1.0, RaceMarket(hazard=1.0, **market)), base, rtol=1e-12
     )
-    never = race.upgrade_gain(4.0, 16.0, 1.0, hazard=0.0, **market)
+    never = race.upgrade_gain(4.0, 16.0, 1.0, RaceMarket(hazard=0.0, **market))
     np.testing.assert_allclose(never, 365 * LN(4), rtol=1e-12)
 
 
@@ -458,7 +482,9 @@ def test_hazard_optimal_spend_uses_expected_days():
     # log: z_a = n·E[min(K, m)] = n·(k + (1 − h)(1 − (1 − h)^(m−k))/h).
     hazard = 0.04
     expected = 100 + (1 - hazard) * (1 - (1 - hazard) ** 265) / hazard
-    assert race.retreat_spend(catchup_day=100, hazard=hazard, **ANCHOR) == pytest.approx(expected)
+    assert race.retreat_spend(
+        RaceMarket(catchup_day=100, hazard=hazard, **ANCHOR)
+    ) == pytest.approx(expected)
 
 
 # --- extension: heterogeneous valuations -------------------------------------------------------
@@ -477,24 +503,29 @@ def test_uniform_price_capture_is_the_best_single_price():
 def test_pricing_comparison_reports_uniform_discriminating_and_loss():
     valuations = [0.5, 1.0, 1.5]  # uniform: price 1.0 to two of three (2/3) beats 0.5·3/3, 1.5/3
     market = {"valuations": valuations, **ANCHOR}
-    result = race.pricing_comparison(4.0, 1.0, **market)
+    result = race.pricing_comparison(4.0, 1.0, RaceMarket(**market))
     premium = 365 * LN(4)
     assert result.uniform == pytest.approx(premium * 2 / 3)
     assert result.discriminating == pytest.approx(premium * 1.0)
     assert result.loss == pytest.approx(premium / 3)
-    assert race.closed_revenue(4.0, 1.0, pricing="discriminate", **market) == pytest.approx(premium)
+    assert race.closed_revenue(
+        4.0, 1.0, RaceMarket(pricing="discriminate", **market)
+    ) == pytest.approx(premium)
 
 
 def test_valuations_switched_off_equal_base():
     rng = np.random.default_rng(19)
     closed = rng.uniform(2.0, 50.0, 30)
     market = {"catchup_compute": 20.0, "catchup_day": 100, **ANCHOR}
-    base = race.upgrade_gain(closed, 64.0, 1.0, **market)
+    base = race.upgrade_gain(closed, 64.0, 1.0, RaceMarket(**market))
     for pricing in ("uniform", "discriminate"):
         for count in (1, 7, 1000):
             np.testing.assert_allclose(
                 race.upgrade_gain(
-                    closed, 64.0, 1.0, valuations=np.ones(count), pricing=pricing, **market
+                    closed,
+                    64.0,
+                    1.0,
+                    RaceMarket(valuations=np.ones(count), pricing=pricing, **market),
                 ),
                 base,
                 rtol=1e-12,
@@ -508,32 +539,35 @@ def test_substitution_switched_off_equals_base():
     rng = np.random.default_rng(23)
     closed = rng.uniform(2.0, 50.0, 30)
     market = {"catchup_compute": 20.0, "catchup_day": 100, **ANCHOR}
-    base = race.upgrade_gain(closed, 64.0, 1.0, **market)
+    base = race.upgrade_gain(closed, 64.0, 1.0, RaceMarket(**market))
     for share, discount in ((0.0, rng.uniform()), (rng.uniform(), 1.0), (0.0, 0.0)):
         np.testing.assert_allclose(
             race.upgrade_gain(
-                closed, 64.0, 1.0, substitution=share, substitution_discount=discount, **market
+                closed,
+                64.0,
+                1.0,
+                RaceMarket(substitution=share, substitution_discount=discount, **market),
             ),
             base,
             rtol=1e-12,
         )
     np.testing.assert_allclose(
-        race.upgrade_gain(closed, 64.0, 1.0, undercut=0.0, **market), base, rtol=1e-12
+        race.upgrade_gain(closed, 64.0, 1.0, RaceMarket(undercut=0.0, **market)), base, rtol=1e-12
     )
 
 
 def test_substitution_adds_discounted_cross_niche_buyers():
-    base = race.closed_revenue(4.0, 1.0, **ANCHOR)
+    base = race.closed_revenue(4.0, 1.0, RaceMarket(**ANCHOR))
     with_cross = race.closed_revenue(
-        4.0, 1.0, substitution=0.5, substitution_discount=0.2, **ANCHOR
+        4.0, 1.0, RaceMarket(substitution=0.5, substitution_discount=0.2, **ANCHOR)
     )
     assert with_cross == pytest.approx(base * (1 + 0.5 * 0.8), rel=1e-14)
-    undercut = race.closed_revenue(4.0, 1.0, undercut=0.1, **ANCHOR)
+    undercut = race.closed_revenue(4.0, 1.0, RaceMarket(undercut=0.1, **ANCHOR))
     assert undercut == pytest.approx(base * 0.9, rel=1e-14)
     # log: more effective buyers N scale z* = N·m.
-    assert race.full_horizon_spend(substitution=0.5, substitution_discount=0.2, **ANCHOR) == (
-        pytest.approx(365 * 1.4)
-    )
+    assert race.full_horizon_spend(
+        RaceMarket(substitution=0.5, substitution_discount=0.2, **ANCHOR)
+    ) == (pytest.approx(365 * 1.4))
 
 
 # --- input checks ------------------------------------------------------------------------------
@@ -559,15 +593,15 @@ def test_substitution_adds_discounted_cross_niche_buyers():
 )
 def test_bad_input_raises_one_line_parameter_error(kwargs, message):
     with pytest.raises(ParameterError, match=message) as error:
-        race.upgrade_gain(4.0, 16.0, 1.0, **kwargs)
+        race.upgrade_gain(4.0, 16.0, 1.0, RaceMarket(**kwargs))
     assert "\n" not in str(error.value)
 
 
 def test_bad_compute_is_rejected():
     with pytest.raises(ParameterError, match="open_compute"):
-        race.closed_revenue(4.0, 0.0, **ANCHOR)
+        race.closed_revenue(4.0, 0.0, RaceMarket(**ANCHOR))
     with pytest.raises(ParameterError, match="closed_compute"):
-        race.closed_revenue(-4.0, 1.0, **ANCHOR)
+        race.closed_revenue(-4.0, 1.0, RaceMarket(**ANCHOR))
 
 
 @pytest.mark.parametrize("catchup", [900.0, 15_000.0])  # below and above the threshold (≈ 9558)
@@ -591,12 +625,14 @@ def test_p3_with_every_extension_on_matches_brute_force_over_catchup_days(catchu
     expected = np.zeros_like(grid)
     for wait in range(days - day + 1):
         probability = hazard * (1 - hazard) ** wait if day + wait < days else (1 - hazard) ** wait
-        expected += probability * race.spend_profit(grid, 1.0, catchup_day=day + wait, **market)
-    result = race.optimal_spend(1.0, catchup_day=day, hazard=hazard, **market)
+        expected += probability * race.spend_profit(
+            grid, 1.0, RaceMarket(catchup_day=day + wait, **market)
+        )
+    result = race.optimal_spend(1.0, RaceMarket(catchup_day=day, hazard=hazard, **market))
     best = float(np.max(expected))
     assert float(result.profit) >= best - 1e-9 * best
     assert float(result.profit) <= best + 1e-5 * best
     assert float(result.spend) == pytest.approx(float(grid[np.argmax(expected)]), rel=1e-3)
     assert float(
-        race.spend_profit(result.spend, 1.0, catchup_day=day, hazard=hazard, **market)
+        race.spend_profit(result.spend, 1.0, RaceMarket(catchup_day=day, hazard=hazard, **market))
     ) == (pytest.approx(float(result.profit), rel=1e-12))

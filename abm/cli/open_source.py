@@ -6,10 +6,13 @@ import argparse
 import json
 import math
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from abm.cli._output import json_number
 from abm.options import NON_NEGATIVE, POSITIVE, UNIT, folder
+
+if TYPE_CHECKING:
+    from abm.theory.open_sourcing import OpenSourcingGame
 
 HELP = "open-sourcing decision against firm size: gain, open interval, peak (Model III)"
 DESCRIPTION = (
@@ -71,12 +74,23 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _game(args: argparse.Namespace) -> OpenSourcingGame:
+    """Model III's parameters from the command line."""
+    from abm.theory.open_sourcing import OpenSourcingGame
+
+    return OpenSourcingGame(
+        growth_value=args.growth_value,
+        licensing=args.licensing,
+        edge=args.edge,
+        precision=args.precision,
+    )
+
+
 def _result(args: argparse.Namespace) -> dict[str, Any]:
     from abm.theory.open_sourcing import gain_peak, open_sourcing_decision
 
-    decision = open_sourcing_decision(
-        args.share, args.growth_value, args.licensing, args.edge, args.precision
-    )
+    game = _game(args)
+    decision = open_sourcing_decision(game, args.share)
     lower, upper = float(decision.interval_lower), float(decision.interval_upper)
     interval = [lower, upper] if math.isfinite(lower) and math.isfinite(upper) else None
     return {
@@ -91,7 +105,7 @@ def _result(args: argparse.Namespace) -> dict[str, Any]:
         "interval": interval,
         "peak": json_number(decision.peak),
         "peak_gain": float(decision.peak_gain),
-        "unconstrained_peak": json_number(gain_peak(args.growth_value, args.licensing)),
+        "unconstrained_peak": json_number(gain_peak(game)),
     }
 
 
@@ -139,7 +153,7 @@ def _plot(args: argparse.Namespace) -> list[str]:
     from abm.theory.open_sourcing import SHARE_POINTS, share_curves
 
     edges = compared_edges(args.edge)
-    curves = share_curves(edges, args.growth_value, args.licensing, args.precision)
+    curves = share_curves(_game(args), edges)
     apply_style()
     written = save_figure(share_figure(curves, args.edge), args.plot, SHARE_STEM)
     written += write_table(share_table(curves), args.plot, SHARE_STEM)

@@ -39,7 +39,7 @@ from abm.theory.openness_game import (
     spe_benchmark,
     utilities_at,
 )
-from abm.theory.race import closed_revenue
+from abm.theory.race import RaceMarket, closed_revenue
 
 #: Tolerance on learned ω (spec: within 0.02 of the benchmark, or of θ when complying).
 OPENNESS_TOLERANCE = 0.02
@@ -317,10 +317,12 @@ def check_race_revenue() -> CheckResult:
         analytic = float(
             closed_revenue(
                 _RACE["closed"],
-                open_compute=_RACE["open"],
-                catchup_compute=catchup if catchup > 0 else None,
-                catchup_day=_RACE["day"],
-                days=_RACE["days"],
+                _RACE["open"],
+                RaceMarket(
+                    catchup_compute=catchup if catchup > 0 else None,
+                    catchup_day=_RACE["day"],
+                    days=_RACE["days"],
+                ),
             )
         )
         worst = max(worst, abs(simulated - analytic) / max(1.0, abs(analytic)))
@@ -638,7 +640,7 @@ def check_firm_size(
     off): s is 0 everywhere and the check must fail.
     """
     from abm.stats.propensity import estimate_propensity
-    from abm.theory.open_sourcing import open_probability, propensity_peak
+    from abm.theory.open_sourcing import OpenSourcingGame, open_probability, propensity_peak
 
     start = time.perf_counter()
     shares, opened = [], []
@@ -661,11 +663,15 @@ def check_firm_size(
         model.close()
     share, decision = np.concatenate(shares), np.concatenate(opened)
     fit, table = estimate_propensity(share, decision, bins=10)
-    target = float(propensity_peak(growth_rate, licence_margin)) if growth_rate > 0 else np.nan
-    filled = table[table["firms"] > 0]
-    theory = open_probability(
-        filled["mean_share"].to_numpy(), growth_rate, licence_margin, edge, FIRM_SIZE["precision"]
+    game = OpenSourcingGame(
+        growth_value=growth_rate,
+        licensing=licence_margin,
+        edge=edge,
+        precision=FIRM_SIZE["precision"],
     )
+    target = float(propensity_peak(game)) if growth_rate > 0 else np.nan
+    filled = table[table["firms"] > 0]
+    theory = open_probability(game, filled["mean_share"].to_numpy())
     rates = filled["rate"].to_numpy()
     correlation = (
         float(np.corrcoef(rates, theory)[0, 1])

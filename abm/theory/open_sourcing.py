@@ -14,13 +14,17 @@ an open model and the owner captures the improvement through its own share s), �
 handed to rivals. It opens iff Δ(s) > 0; with noise, P(open) = 1/(1 + exp(−λ·Δ(s))) with
 precision λ (``precision``).
 
-Every function is vectorised: each argument may be a scalar or an array (one entry per firm,
-say) and results broadcast. Parameters are checked: shares in [0, 1], γ, ℓ, κ ≥ 0, λ > 0.
+The parameters are one frozen :class:`OpenSourcingGame` (as Model I's
+:class:`abm.theory.openness_game.OpennessGame`), and every function takes it first. Every
+function is vectorised: each field and ``share`` may be a scalar or an array (one entry per
+firm, say) and results broadcast. Parameters are checked: shares in [0, 1], γ, ℓ, κ ≥ 0,
+λ > 0.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, replace
+from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -37,16 +41,48 @@ DEFAULT_EDGE = 0.05
 DEFAULT_PRECISION = 20.0
 
 
-def _parameters(
-    growth_value: ArrayLike, licensing: ArrayLike, edge: ArrayLike
-) -> tuple[FloatArray, FloatArray, FloatArray]:
-    growth = np.asarray(growth_value, dtype=float)
-    margin = np.asarray(licensing, dtype=float)
-    lead = np.asarray(edge, dtype=float)
-    check_range("growth_value", growth, 0.0)
-    check_range("licensing", margin, 0.0)
-    check_range("edge", lead, 0.0)
-    return growth, margin, lead
+@dataclass(frozen=True)
+class OpenSourcingGame:
+    """Parameters of the open-sourcing decision; every field may be a scalar or an array.
+
+    Attributes:
+        growth_value: γ ≥ 0, value of the ecosystem growth an open model attracts.
+        licensing: ℓ ≥ 0, licensing margin forgone on outsiders (share 1−s) by opening.
+        edge: κ ≥ 0, value of the performance edge handed to rivals by opening.
+        precision: λ > 0, precision of the logit propensity; as λ → ∞ the propensity tends
+            to the indicator of Δ(s) > 0.
+    """
+
+    growth_value: ArrayLike = DEFAULT_GROWTH_VALUE
+    licensing: ArrayLike = DEFAULT_LICENSING
+    edge: ArrayLike = DEFAULT_EDGE
+    precision: ArrayLike = DEFAULT_PRECISION
+
+    def __post_init__(self) -> None:
+        for field in fields(self):
+            object.__setattr__(self, field.name, np.asarray(getattr(self, field.name), float))
+        check_range("growth_value", self.growth_value, 0.0)
+        check_range("licensing", self.licensing, 0.0)
+        check_range("edge", self.edge, 0.0)
+        check_range("precision", self.precision, 0.0, low_open=True)
+
+    def replace(self, **changes: Any) -> OpenSourcingGame:
+        """A copy with some fields changed (validated again)."""
+        return replace(self, **changes)
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        """The broadcast shape of all fields."""
+        return np.broadcast_shapes(*(np.shape(getattr(self, f.name)) for f in fields(self)))
+
+
+def _parameters(game: OpenSourcingGame) -> tuple[FloatArray, FloatArray, FloatArray]:
+    # Typed views of γ, ℓ, κ (the game already holds validated float arrays).
+    return (
+        np.asarray(game.growth_value, float),
+        np.asarray(game.licensing, float),
+        np.asarray(game.edge, float),
+    )
 
 
 def _share(share: ArrayLike) -> FloatArray:
@@ -55,90 +91,57 @@ def _share(share: ArrayLike) -> FloatArray:
     return shares
 
 
-def _precision(precision: ArrayLike) -> FloatArray:
-    steepness = np.asarray(precision, dtype=float)
-    check_range("precision", steepness, 0.0, low_open=True)
-    return steepness
-
-
 def _discriminant(growth: FloatArray, margin: FloatArray, lead: FloatArray) -> FloatArray:
     # Δ(s) = −γs² + (γ+ℓ)s − (ℓ+κ); its discriminant, (γ+ℓ)² − 4γ(ℓ+κ).
     return (growth + margin) ** 2 - 4.0 * growth * (margin + lead)
 
 
-def opening_gain(
-    share: ArrayLike,
-    growth_value: ArrayLike = DEFAULT_GROWTH_VALUE,
-    licensing: ArrayLike = DEFAULT_LICENSING,
-    edge: ArrayLike = DEFAULT_EDGE,
-) -> FloatArray:
+def opening_gain(game: OpenSourcingGame, share: ArrayLike) -> FloatArray:
     """The owner's gain from opening its model, Δ(s) = γ·s·(1−s) − ℓ·(1−s) − κ.
 
     Args:
+        game: The parameters γ, ℓ, κ (λ is not used).
         share: The owner's share s ∈ [0, 1] of the applications compatible with its model.
-        growth_value: γ ≥ 0, value of the ecosystem growth an open model attracts.
-        licensing: ℓ ≥ 0, licensing margin forgone on outsiders (share 1−s) by opening.
-        edge: κ ≥ 0, value of the performance edge handed to rivals by opening.
 
     Returns:
-        Δ(s), broadcast over the arguments.
+        Δ(s), broadcast over the share and γ, ℓ, κ.
     """
     shares = _share(share)
-    growth, margin, lead = _parameters(growth_value, licensing, edge)
+    growth, margin, lead = _parameters(game)
     return growth * shares * (1.0 - shares) - margin * (1.0 - shares) - lead
 
 
-def opens(
-    share: ArrayLike,
-    growth_value: ArrayLike = DEFAULT_GROWTH_VALUE,
-    licensing: ArrayLike = DEFAULT_LICENSING,
-    edge: ArrayLike = DEFAULT_EDGE,
-) -> BoolArray:
+def opens(game: OpenSourcingGame, share: ArrayLike) -> BoolArray:
     """Whether a profit-maximising owner opens: Δ(s) > 0 (ties keep the model closed).
 
     Args:
+        game: The parameters γ, ℓ, κ (λ is not used).
         share: The owner's share s ∈ [0, 1].
-        growth_value: γ ≥ 0.
-        licensing: ℓ ≥ 0.
-        edge: κ ≥ 0.
 
     Returns:
-        Boolean array, broadcast over the arguments.
+        Boolean array, broadcast over the share and γ, ℓ, κ.
     """
-    return opening_gain(share, growth_value, licensing, edge) > 0.0
+    return opening_gain(game, share) > 0.0
 
 
-def open_probability(
-    share: ArrayLike,
-    growth_value: ArrayLike = DEFAULT_GROWTH_VALUE,
-    licensing: ArrayLike = DEFAULT_LICENSING,
-    edge: ArrayLike = DEFAULT_EDGE,
-    precision: ArrayLike = DEFAULT_PRECISION,
-) -> FloatArray:
+def open_probability(game: OpenSourcingGame, share: ArrayLike) -> FloatArray:
     """Logit propensity to open, P(open) = 1 / (1 + exp(−λ·Δ(s))).
 
     Args:
+        game: The parameters γ, ℓ, κ and the precision λ.
         share: The owner's share s ∈ [0, 1].
-        growth_value: γ ≥ 0.
-        licensing: ℓ ≥ 0.
-        edge: κ ≥ 0.
-        precision: λ > 0; as λ → ∞ the propensity tends to the indicator of Δ(s) > 0.
 
     Returns:
-        Probabilities in (0, 1), broadcast over the arguments.
+        Probabilities in (0, 1), broadcast over the share and the game.
     """
-    steepness = _precision(precision)
-    gain = opening_gain(share, growth_value, licensing, edge)
+    steepness = np.asarray(game.precision, float)
+    gain = opening_gain(game, share)
     # exp of a large positive argument overflows harmlessly to inf (→ 0), but stay quiet.
     with np.errstate(over="ignore"):
         return 1.0 / (1.0 + np.exp(-steepness * gain))
 
 
-def open_interval(
-    growth_value: ArrayLike = DEFAULT_GROWTH_VALUE,
-    licensing: ArrayLike = DEFAULT_LICENSING,
-    edge: ArrayLike = DEFAULT_EDGE,
-) -> tuple[FloatArray, FloatArray]:
+def open_interval(game: OpenSourcingGame) -> tuple[FloatArray, FloatArray]:
     """The open interval (s₋, s₊) of shares at which opening pays (Δ(s) > 0).
 
     s± = [(γ+ℓ) ± √((γ+ℓ)² − 4γ(ℓ+κ))] / (2γ). The lower root is computed as
@@ -153,15 +156,12 @@ def open_interval(
     empty after clipping is NaN.
 
     Args:
-        growth_value: γ ≥ 0.
-        licensing: ℓ ≥ 0.
-        edge: κ ≥ 0.
+        game: The parameters γ, ℓ, κ (λ is not used).
 
     Returns:
-        ``(lower, upper)`` arrays broadcast over the arguments, NaN where opening never pays.
+        ``(lower, upper)`` arrays broadcast over γ, ℓ, κ, NaN where opening never pays.
     """
-    growth, margin, lead = _parameters(growth_value, licensing, edge)
-    growth, margin, lead = np.broadcast_arrays(growth, margin, lead)
+    growth, margin, lead = np.broadcast_arrays(*_parameters(game))
     discriminant = _discriminant(growth, margin, lead)
     # With ℓ, κ ≥ 0, Δ(0) ≤ 0 and Δ(1) ≤ 0, so Δ is positive somewhere in [0, 1] iff its peak
     # s* = (γ+ℓ)/(2γ) lies below 1 (ℓ < γ) and the peak value D/(4γ) is positive. Testing ℓ < γ
@@ -181,10 +181,7 @@ def open_interval(
     return lower, upper
 
 
-def gain_peak(
-    growth_value: ArrayLike = DEFAULT_GROWTH_VALUE,
-    licensing: ArrayLike = DEFAULT_LICENSING,
-) -> FloatArray:
+def gain_peak(game: OpenSourcingGame) -> FloatArray:
     """The unconstrained peak of Δ, s* = (γ+ℓ)/(2γ) — the spec's s*; may exceed 1.
 
     s* ≥ 1/2 always, and s* > 1 exactly when ℓ > γ: then Δ rises over all of [0, 1]. For γ = 0
@@ -192,56 +189,45 @@ def gain_peak(
     Use :func:`propensity_peak` for the most likely opener within [0, 1].
 
     Args:
-        growth_value: γ ≥ 0.
-        licensing: ℓ ≥ 0.
+        game: The parameters; only γ and ℓ matter.
 
     Returns:
-        s*, broadcast over the arguments.
+        s*, broadcast over γ and ℓ.
     """
-    growth, margin, _ = _parameters(growth_value, licensing, 0.0)
+    growth, margin, _ = _parameters(game)
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.asarray((growth + margin) / (2.0 * growth), dtype=float)
 
 
-def propensity_peak(
-    growth_value: ArrayLike = DEFAULT_GROWTH_VALUE,
-    licensing: ArrayLike = DEFAULT_LICENSING,
-) -> FloatArray:
+def propensity_peak(game: OpenSourcingGame) -> FloatArray:
     """The share in [0, 1] with the highest gain and propensity to open: clip(s*, 0, 1).
 
     P(open) is increasing in Δ, so both peak at the maximiser of Δ over [0, 1]: s* when
     ℓ ≤ γ, else 1 (Δ increasing on [0, 1]). NaN when γ = ℓ = 0 (Δ = −κ everywhere).
 
     Args:
-        growth_value: γ ≥ 0.
-        licensing: ℓ ≥ 0.
+        game: The parameters; only γ and ℓ matter.
 
     Returns:
-        The peak share, broadcast over the arguments.
+        The peak share, broadcast over γ and ℓ.
     """
-    return np.clip(gain_peak(growth_value, licensing), 0.0, 1.0)
+    return np.clip(gain_peak(game), 0.0, 1.0)
 
 
-def peak_gain(
-    growth_value: ArrayLike = DEFAULT_GROWTH_VALUE,
-    licensing: ArrayLike = DEFAULT_LICENSING,
-    edge: ArrayLike = DEFAULT_EDGE,
-) -> FloatArray:
+def peak_gain(game: OpenSourcingGame) -> FloatArray:
     """The largest gain from opening over shares in [0, 1], Δ at :func:`propensity_peak`.
 
     When ℓ ≤ γ (and γ > 0) this is Δ(s*) = (γ+ℓ)²/(4γ) − (ℓ+κ); when ℓ > γ it is Δ(1) = −κ;
     when γ = ℓ = 0 it is −κ (Δ is constant). Opening pays at some share iff this is > 0.
 
     Args:
-        growth_value: γ ≥ 0.
-        licensing: ℓ ≥ 0.
-        edge: κ ≥ 0.
+        game: The parameters γ, ℓ, κ (λ is not used).
 
     Returns:
-        max over s ∈ [0, 1] of Δ(s), broadcast over the arguments.
+        max over s ∈ [0, 1] of Δ(s), broadcast over γ, ℓ, κ.
     """
-    growth, margin, lead = _parameters(growth_value, licensing, edge)
-    peak = propensity_peak(growth, margin)
+    growth, margin, lead = _parameters(game)
+    peak = propensity_peak(game)
     # Δ is constant in s when γ = ℓ = 0, so any share attains the maximum.
     peak = np.where(np.isnan(peak), 1.0, peak)
     return growth * peak * (1.0 - peak) - margin * (1.0 - peak) - lead
@@ -274,44 +260,29 @@ class OpenSourcingDecision:
     peak_gain: FloatArray
 
 
-def open_sourcing_decision(
-    share: ArrayLike,
-    growth_value: ArrayLike = DEFAULT_GROWTH_VALUE,
-    licensing: ArrayLike = DEFAULT_LICENSING,
-    edge: ArrayLike = DEFAULT_EDGE,
-    precision: ArrayLike = DEFAULT_PRECISION,
-) -> OpenSourcingDecision:
+def open_sourcing_decision(game: OpenSourcingGame, share: ArrayLike) -> OpenSourcingDecision:
     """Everything Model III says about owners of the given shares and parameters.
 
     Args:
+        game: The parameters γ, ℓ, κ, λ.
         share: The owner's share s ∈ [0, 1].
-        growth_value: γ ≥ 0.
-        licensing: ℓ ≥ 0.
-        edge: κ ≥ 0.
-        precision: λ > 0.
 
     Returns:
-        An :class:`OpenSourcingDecision` whose fields broadcast over all arguments.
+        An :class:`OpenSourcingDecision` whose fields broadcast over the share and the game.
     """
     shares = _share(share)
-    growth, margin, lead = _parameters(growth_value, licensing, edge)
-    steepness = _precision(precision)
-    shape = np.broadcast_shapes(
-        shares.shape, growth.shape, margin.shape, lead.shape, steepness.shape
-    )
-    gain = opening_gain(shares, growth, margin, lead)
-    lower, upper = open_interval(growth, margin, lead)
+    shape = np.broadcast_shapes(shares.shape, game.shape)
+    gain = opening_gain(game, shares)
+    lower, upper = open_interval(game)
     return OpenSourcingDecision(
         share=np.broadcast_to(shares, shape).copy(),
         gain=np.broadcast_to(gain, shape).copy(),
         opens=np.broadcast_to(gain > 0.0, shape).copy(),
-        probability=np.broadcast_to(
-            open_probability(shares, growth, margin, lead, steepness), shape
-        ).copy(),
+        probability=np.broadcast_to(open_probability(game, shares), shape).copy(),
         interval_lower=np.broadcast_to(lower, shape).copy(),
         interval_upper=np.broadcast_to(upper, shape).copy(),
-        peak=np.broadcast_to(propensity_peak(growth, margin), shape).copy(),
-        peak_gain=np.broadcast_to(peak_gain(growth, margin, lead), shape).copy(),
+        peak=np.broadcast_to(propensity_peak(game), shape).copy(),
+        peak_gain=np.broadcast_to(peak_gain(game), shape).copy(),
     )
 
 
@@ -358,11 +329,7 @@ class IntervalStatics:
     peak_gain_per_growth_value: FloatArray
 
 
-def interval_statics(
-    growth_value: ArrayLike = DEFAULT_GROWTH_VALUE,
-    licensing: ArrayLike = DEFAULT_LICENSING,
-    edge: ArrayLike = DEFAULT_EDGE,
-) -> IntervalStatics:
+def interval_statics(game: OpenSourcingGame) -> IntervalStatics:
     """Comparative statics of the interval, the peak and the peak gain, in closed form.
 
     By the implicit-function theorem at a root, ∂s±/∂x = −(∂Δ/∂x)/(∂Δ/∂s), with
@@ -371,23 +338,20 @@ def interval_statics(
     ends, and a larger ecosystem value γ widens it.
 
     Args:
-        growth_value: γ ≥ 0.
-        licensing: ℓ ≥ 0.
-        edge: κ ≥ 0.
+        game: The parameters γ, ℓ, κ (λ is not used).
 
     Returns:
         An :class:`IntervalStatics`.
     """
-    growth, margin, lead = _parameters(growth_value, licensing, edge)
-    growth, margin, lead = np.broadcast_arrays(growth, margin, lead)
-    lower, upper = open_interval(growth, margin, lead)
+    growth, margin, lead = np.broadcast_arrays(*_parameters(game))
+    lower, upper = open_interval(game)
     with np.errstate(divide="ignore", invalid="ignore"):
         # √D, NaN where the interval does not exist so that every interval derivative is NaN.
         root = np.where(
             np.isnan(lower), np.nan, np.sqrt(np.maximum(_discriminant(growth, margin, lead), 0.0))
         )
-        inner = gain_peak(growth, margin) < 1.0
-        peak = propensity_peak(growth, margin)
+        inner = gain_peak(game) < 1.0
+        peak = propensity_peak(game)
         peak = np.where(np.isnan(peak), 1.0, peak)
         return IntervalStatics(
             lower_per_licensing=(1.0 - lower) / root,
@@ -427,31 +391,21 @@ class ProbabilityStatics:
     per_precision: FloatArray
 
 
-def probability_statics(
-    share: ArrayLike,
-    growth_value: ArrayLike = DEFAULT_GROWTH_VALUE,
-    licensing: ArrayLike = DEFAULT_LICENSING,
-    edge: ArrayLike = DEFAULT_EDGE,
-    precision: ArrayLike = DEFAULT_PRECISION,
-) -> ProbabilityStatics:
+def probability_statics(game: OpenSourcingGame, share: ArrayLike) -> ProbabilityStatics:
     """Comparative statics of the logit propensity to open, in closed form.
 
     Args:
+        game: The parameters γ, ℓ, κ, λ.
         share: The owner's share s ∈ [0, 1].
-        growth_value: γ ≥ 0.
-        licensing: ℓ ≥ 0.
-        edge: κ ≥ 0.
-        precision: λ > 0.
 
     Returns:
-        A :class:`ProbabilityStatics` broadcast over the arguments.
+        A :class:`ProbabilityStatics` broadcast over the share and the game.
     """
     shares = _share(share)
-    growth, margin, lead = _parameters(growth_value, licensing, edge)
-    steepness = _precision(precision)
-    gain = opening_gain(shares, growth, margin, lead)
-    probability = open_probability(shares, growth, margin, lead, steepness)
-    slope = steepness * probability * (1.0 - probability)
+    growth, margin, _ = _parameters(game)
+    gain = opening_gain(game, shares)
+    probability = open_probability(game, shares)
+    slope = np.asarray(game.precision, float) * probability * (1.0 - probability)
     shape = np.broadcast_shapes(slope.shape, gain.shape)
     return ProbabilityStatics(
         per_share=np.broadcast_to(slope * (growth * (1.0 - 2.0 * shares) + margin), shape).copy(),
@@ -463,10 +417,7 @@ def probability_statics(
 
 
 def propensity_as_quadratic_logit(
-    growth_value: ArrayLike = DEFAULT_GROWTH_VALUE,
-    licensing: ArrayLike = DEFAULT_LICENSING,
-    edge: ArrayLike = DEFAULT_EDGE,
-    precision: ArrayLike = DEFAULT_PRECISION,
+    game: OpenSourcingGame,
 ) -> tuple[FloatArray, FloatArray, FloatArray]:
     """The propensity's coefficients as a quadratic logit, logistic(b0 + b1·s + b2·s²).
 
@@ -475,16 +426,13 @@ def propensity_as_quadratic_logit(
     b1 = λ(γ+ℓ), b2 = −λγ, and the fitted peak −b1/(2b2) is s*.
 
     Args:
-        growth_value: γ ≥ 0.
-        licensing: ℓ ≥ 0.
-        edge: κ ≥ 0.
-        precision: λ > 0.
+        game: The parameters γ, ℓ, κ, λ.
 
     Returns:
-        ``(intercept, slope, curvature)`` = (b0, b1, b2), broadcast over the arguments.
+        ``(intercept, slope, curvature)`` = (b0, b1, b2), broadcast over the game's fields.
     """
-    growth, margin, lead = _parameters(growth_value, licensing, edge)
-    steepness = _precision(precision)
+    growth, margin, lead = _parameters(game)
+    steepness = np.asarray(game.precision, float)
     return (
         np.asarray(-steepness * (margin + lead)),
         np.asarray(steepness * (growth + margin)),
@@ -524,21 +472,15 @@ class ShareCurves:
 
 
 def share_curves(
-    edges: ArrayLike,
-    growth_value: float = DEFAULT_GROWTH_VALUE,
-    licensing: float = DEFAULT_LICENSING,
-    precision: float = DEFAULT_PRECISION,
-    points: int = SHARE_POINTS,
+    game: OpenSourcingGame, edges: ArrayLike, points: int = SHARE_POINTS
 ) -> ShareCurves:
     """Δ(s), P(open) and the open interval over a grid of shares, one curve per edge κ.
 
     The data of ``abm open-source --plot`` and of its figure.
 
     Args:
+        game: The parameters γ, ℓ, λ, each a scalar; its edge κ is replaced by ``edges``.
         edges: The performance edges κ ≥ 0 to compare, one curve each.
-        growth_value: γ ≥ 0.
-        licensing: ℓ ≥ 0.
-        precision: λ > 0.
         points: Shares on the grid from 0 to 1 (both included).
 
     Returns:
@@ -547,15 +489,16 @@ def share_curves(
     lead = np.asarray(edges, dtype=float)
     shares = np.linspace(0.0, 1.0, points)
     grid_share, grid_edge = np.meshgrid(shares, lead, indexing="xy")
-    lower, upper = open_interval(growth_value, licensing, lead)
+    lower, upper = open_interval(game.replace(edge=lead))
+    grid = game.replace(edge=grid_edge)
     return ShareCurves(
-        growth_value=growth_value,
-        licensing=licensing,
-        precision=precision,
+        growth_value=float(game.growth_value),
+        licensing=float(game.licensing),
+        precision=float(game.precision),
         shares=shares,
         edges=lead,
-        gain=opening_gain(grid_share, growth_value, licensing, grid_edge),
-        probability=open_probability(grid_share, growth_value, licensing, grid_edge, precision),
+        gain=opening_gain(grid, grid_share),
+        probability=open_probability(grid, grid_share),
         interval_lower=lower,
         interval_upper=upper,
     )

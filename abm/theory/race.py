@@ -13,13 +13,15 @@ option), so each one reduces exactly to the base case when switched off, and the
 keeps its closed form under all of them.
 
 All functions broadcast over their array arguments (one element per firm, niche or scenario).
-The shared keyword arguments are documented once, in :class:`MarketOptions`.
+The market settings they share are one frozen, validated :class:`RaceMarket` (as Model I's
+:class:`~abm.theory.openness_game.OpennessGame`), passed as one argument.
 """
 
 from __future__ import annotations
 
 import math
-from typing import NamedTuple, TypedDict, Unpack
+from dataclasses import dataclass, fields, replace
+from typing import Any, NamedTuple
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -31,14 +33,20 @@ from abm.theory.value_functions import FloatArray, ValueFunction, resolve_value
 PRICING_RULES: tuple[str, ...] = ("uniform", "discriminate")
 
 
-class MarketOptions(TypedDict, total=False):
-    """Keyword arguments shared by the race functions; every default is the seed's base case.
+@dataclass(frozen=True)
+class RaceMarket:
+    """The market settings shared by the race functions; every default is the seed's base case.
+
+    Frozen and validated on construction, like Model I's
+    :class:`~abm.theory.openness_game.OpennessGame`; numeric fields may be arrays (one element
+    per firm, niche or scenario) and results broadcast. Change fields with :meth:`replace`.
 
     Attributes:
         customers: n ≥ 0, customers in the niche (default 1).
         days: m > 0, the horizon in days (default 365).
         value: The value function: ``"log"`` (default), ``"power"``, a
-            :class:`~abm.theory.value_functions.ValueFunction`, a callable f or a pair (f, f′).
+            :class:`~abm.theory.value_functions.ValueFunction`, a callable f or a pair (f, f′);
+            stored resolved, as a :class:`~abm.theory.value_functions.ValueFunction`.
         catchup_compute: x′ ≥ x, the open model's compute after the catch-up (default: none).
         catchup_day: k ∈ [0, m], the day the open model reaches x′; with ``hazard`` the earliest
             day it can arrive. Required with ``catchup_compute``.
@@ -58,19 +66,50 @@ class MarketOptions(TypedDict, total=False):
         undercut: ε ∈ [0, 1), share of the premium left to buyers (default 0).
     """
 
-    customers: ArrayLike
-    days: ArrayLike
-    value: object
-    catchup_compute: ArrayLike | None
-    catchup_day: ArrayLike | None
-    discount: ArrayLike
-    hazard: ArrayLike | None
-    rival_compute: ArrayLike | None
-    valuations: ArrayLike | None
-    pricing: str
-    substitution: ArrayLike
-    substitution_discount: ArrayLike
-    undercut: ArrayLike
+    customers: ArrayLike = 1.0
+    days: ArrayLike = 365.0
+    value: Any = "log"
+    catchup_compute: ArrayLike | None = None
+    catchup_day: ArrayLike | None = None
+    discount: ArrayLike = 1.0
+    hazard: ArrayLike | None = None
+    rival_compute: ArrayLike | None = None
+    valuations: ArrayLike | None = None
+    pricing: str = "uniform"
+    substitution: ArrayLike = 0.0
+    substitution_discount: ArrayLike = 0.0
+    undercut: ArrayLike = 0.0
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "value", resolve_value(self.value))
+        for field in fields(self):
+            current = getattr(self, field.name)
+            if field.name not in ("value", "pricing") and current is not None:
+                object.__setattr__(self, field.name, np.asarray(current, float))
+        check_range("customers", self.customers, 0.0)
+        check_range("days", self.days, 0.0, math.inf, low_open=True)
+        check_range("discount", self.discount, 0.0, 1.0, low_open=True)
+        if self.catchup_day is None:
+            if self.catchup_compute is not None:
+                raise ParameterError("catchup_day is required when catchup_compute is given")
+        else:
+            _check_day("catchup_day", self.catchup_day, self.days)
+        if self.hazard is not None:
+            check_range("hazard", self.hazard, 0.0, 1.0)
+        check_choice("pricing", self.pricing, PRICING_RULES)
+        check_range("substitution", self.substitution, 0.0, 1.0)
+        check_range("substitution_discount", self.substitution_discount, 0.0, 1.0)
+        check_range("undercut", self.undercut, 0.0, 1.0, high_open=True)
+        if self.valuations is not None:
+            _valuation_array(self.valuations)
+        if self.rival_compute is not None:
+            check_range("rival_compute", self.rival_compute, 0.0)
+        if self.catchup_compute is not None:
+            _check_compute("catchup_compute", self.catchup_compute, self.value)
+
+    def replace(self, **changes: Any) -> RaceMarket:
+        """A copy with some fields changed (validated again)."""
+        return replace(self, **changes)
 
 
 class PricingComparison(NamedTuple):
@@ -233,7 +272,7 @@ def premium(
     Args:
         closed_compute: y, the closed model's compute.
         outside_compute: Compute of the customers' best free alternative.
-        value: The value function (see :class:`MarketOptions`).
+        value: The value function (see :class:`RaceMarket`).
 
     Returns:
         The premium, ≥ 0.
@@ -320,7 +359,7 @@ def demand_multiplier(
 
 
 def closed_revenue(
-    closed_compute: ArrayLike, open_compute: ArrayLike, **market: Unpack[MarketOptions]
+    closed_compute: ArrayLike, open_compute: ArrayLike, market: RaceMarket
 ) -> FloatArray:
     """Revenue of a closed model over the horizon: N·[W₁·premium(y, x₁) + W₂·premium(y, x₂)].
 
@@ -330,12 +369,12 @@ def closed_revenue(
     Args:
         closed_compute: y, the closed model's compute.
         open_compute: x, the open model's compute (before any catch-up).
-        **market: Market settings and extension switches, see :class:`MarketOptions`.
+        market: Market settings and extension switches, see :class:`RaceMarket`.
 
     Returns:
         Revenue, broadcast over the arguments.
     """
-    setting = _market(open_compute, **market)
+    setting = _market(open_compute, market)
     _check_compute("closed_compute", closed_compute, setting.value)
     return _revenue(closed_compute, setting)
 
@@ -344,7 +383,7 @@ def upgrade_gain(
     closed_compute: ArrayLike,
     upgrade_compute: ArrayLike,
     open_compute: ArrayLike,
-    **market: Unpack[MarketOptions],
+    market: RaceMarket,
 ) -> FloatArray:
     """Extra revenue from upgrading y → z now (P1, P2).
 
@@ -356,33 +395,34 @@ def upgrade_gain(
         closed_compute: y, the model the firm already has.
         upgrade_compute: z, the candidate upgrade.
         open_compute: x.
-        **market: Market settings and extension switches, see :class:`MarketOptions`.
+        market: Market settings and extension switches, see :class:`RaceMarket`.
 
     Returns:
         Revenue(z) − revenue(y).
     """
-    setting = _market(open_compute, **market)
+    setting = _market(open_compute, market)
     _check_compute("closed_compute", closed_compute, setting.value)
     _check_compute("upgrade_compute", upgrade_compute, setting.value)
     return _revenue(upgrade_compute, setting) - _revenue(closed_compute, setting)
 
 
 def pricing_comparison(
-    closed_compute: ArrayLike, open_compute: ArrayLike, **market: Unpack[MarketOptions]
+    closed_compute: ArrayLike, open_compute: ArrayLike, market: RaceMarket
 ) -> PricingComparison:
     """Revenue under the best uniform price and under perfect discrimination, and the loss.
 
     Args:
         closed_compute: y.
         open_compute: x.
-        **market: Market settings, see :class:`MarketOptions`; ``pricing`` is ignored.
+        market: Market settings, see :class:`RaceMarket`; ``pricing`` is ignored.
 
     Returns:
         (uniform, discriminating, discriminating − uniform).
     """
-    market.pop("pricing", None)
-    uniform = closed_revenue(closed_compute, open_compute, pricing="uniform", **market)
-    discriminating = closed_revenue(closed_compute, open_compute, pricing="discriminate", **market)
+    uniform = closed_revenue(closed_compute, open_compute, market.replace(pricing="uniform"))
+    discriminating = closed_revenue(
+        closed_compute, open_compute, market.replace(pricing="discriminate")
+    )
     return PricingComparison(uniform, discriminating, discriminating - uniform)
 
 
@@ -390,10 +430,10 @@ def monte_carlo_upgrade_gain(
     closed_compute: ArrayLike,
     upgrade_compute: ArrayLike,
     open_compute: ArrayLike,
+    market: RaceMarket,
     *,
     rng: np.random.Generator,
     draws: int = 100_000,
-    **market: Unpack[MarketOptions],
 ) -> tuple[FloatArray, FloatArray]:
     """Monte Carlo estimate of the expected upgrade gain under a catch-up hazard.
 
@@ -406,41 +446,29 @@ def monte_carlo_upgrade_gain(
         open_compute: x.
         rng: The random generator (seed it for reproducible checks).
         draws: Number of simulated catch-up days per element.
-        **market: As :class:`MarketOptions`; ``catchup_day`` and ``hazard`` ∈ (0, 1] required.
+        market: As :class:`RaceMarket`; ``catchup_day`` and ``hazard`` ∈ (0, 1] required.
 
     Returns:
         (mean gain, standard error of the mean).
     """
-    hazard = market.pop("hazard", None)
-    catchup_day = market.pop("catchup_day", None)
+    hazard, catchup_day = market.hazard, market.catchup_day
     if hazard is None or catchup_day is None:
         raise ParameterError("monte_carlo_upgrade_gain needs hazard and catchup_day")
     check_range("hazard", hazard, 0.0, 1.0, low_open=True)
     check_range("draws", draws, 2, math.inf)
-    expected = upgrade_gain(
-        closed_compute,
-        upgrade_compute,
-        open_compute,
-        hazard=hazard,
-        catchup_day=catchup_day,
-        **market,
-    )
+    expected = upgrade_gain(closed_compute, upgrade_compute, open_compute, market)
     shape = (int(draws), *np.shape(expected))
     waits = rng.geometric(np.broadcast_to(hazard, shape), size=shape) - 1
-    days = market.get("days", 365.0)
-    realised = np.minimum(np.asarray(catchup_day, dtype=float) + waits, days)
-    gains = upgrade_gain(
-        closed_compute, upgrade_compute, open_compute, catchup_day=realised, **market
-    )
+    realised = np.minimum(np.asarray(catchup_day, dtype=float) + waits, market.days)
+    sure = market.replace(hazard=None, catchup_day=realised)
+    gains = upgrade_gain(closed_compute, upgrade_compute, open_compute, sure)
     return gains.mean(axis=0), gains.std(axis=0, ddof=1) / math.sqrt(draws)
 
 
 # --- optimal training spend (P3) -------------------------------------------------------------
 
 
-def spend_profit(
-    spend: ArrayLike, open_compute: ArrayLike, **market: Unpack[MarketOptions]
-) -> FloatArray:
+def spend_profit(spend: ArrayLike, open_compute: ArrayLike, market: RaceMarket) -> FloatArray:
     """Profit of training a model with compute = spend from scratch: revenue(z) − z.
 
     Spend 0 means no model: no revenue, no cost.
@@ -448,52 +476,50 @@ def spend_profit(
     Args:
         spend: z ≥ 0 (cost = compute).
         open_compute: x.
-        **market: Market settings and extension switches, see :class:`MarketOptions`.
+        market: Market settings and extension switches, see :class:`RaceMarket`.
 
     Returns:
         N·[W₁·max(0, f(z) − f(x₁)) + W₂·max(0, f(z) − f(x₂))] − z.
     """
-    setting = _market(open_compute, **market)
+    setting = _market(open_compute, market)
     check_range("spend", spend, 0.0)
     return _profit(spend, setting)
 
 
-def full_horizon_spend(**market: Unpack[MarketOptions]) -> FloatArray:
+def full_horizon_spend(market: RaceMarket) -> FloatArray:
     """z*: the spend that is optimal when the model sells all horizon, N·(W₁ + W₂)·f′(z*) = 1.
 
     Base case n·m·f′(z*) = 1 (log: z* = n·m). It is the optimum without a catch-up when it
     beats the open model and pays for itself, and it bounds the spend with any catch-up.
 
     Args:
-        **market: Market settings and extension switches, see :class:`MarketOptions`;
+        market: Market settings and extension switches, see :class:`RaceMarket`;
             ``catchup_compute`` and ``catchup_day`` are ignored.
 
     Returns:
         z*.
     """
-    market.pop("catchup_compute", None)
-    setting = _market(None, **market)
+    setting = _market(None, market.replace(catchup_compute=None))
     return _full_horizon_spend(setting)
 
 
-def retreat_spend(**market: Unpack[MarketOptions]) -> FloatArray:
+def retreat_spend(market: RaceMarket) -> FloatArray:
     """z_a: the spend that is optimal when the model sells only before the catch-up.
 
     N·W₁·f′(z_a) = 1 (base case n·k·f′(z_a) = 1; log: z_a = n·k).
 
     Args:
-        **market: Market settings and extension switches, see :class:`MarketOptions`;
+        market: Market settings and extension switches, see :class:`RaceMarket`;
             ``catchup_compute`` is ignored.
 
     Returns:
         z_a.
     """
-    market.pop("catchup_compute", None)
-    setting = _market(None, **market)
+    setting = _market(None, market.replace(catchup_compute=None))
     return _retreat_spend(setting)
 
 
-def optimal_spend(open_compute: ArrayLike, **market: Unpack[MarketOptions]) -> OptimalSpend:
+def optimal_spend(open_compute: ArrayLike, market: RaceMarket) -> OptimalSpend:
     """P3: the profit-maximising spend with an open catch-up to x′ on day k.
 
     Profit is concave on (x₁, x₂] (only the first W₁ days pay) and on (x₂, ∞) (all days
@@ -502,12 +528,12 @@ def optimal_spend(open_compute: ArrayLike, **market: Unpack[MarketOptions]) -> O
 
     Args:
         open_compute: x.
-        **market: Market settings and extension switches, see :class:`MarketOptions`.
+        market: Market settings and extension switches, see :class:`RaceMarket`.
 
     Returns:
         (spend, revenue, profit) at the optimum.
     """
-    setting = _market(open_compute, **market)
+    setting = _market(open_compute, market)
     full = _full_horizon_spend(setting)
     retreat = np.clip(_retreat_spend(setting), setting.outside_before, setting.outside_after)
     candidates = np.stack(np.broadcast_arrays(full, retreat, np.zeros_like(full)), axis=-1)
@@ -520,7 +546,7 @@ def optimal_spend(open_compute: ArrayLike, **market: Unpack[MarketOptions]) -> O
     return OptimalSpend(spend, profit + spend, profit)
 
 
-def switching_threshold(open_compute: ArrayLike, **market: Unpack[MarketOptions]) -> FloatArray:
+def switching_threshold(open_compute: ArrayLike, market: RaceMarket) -> FloatArray:
     """The catch-up level x̂ above which the firm stops training z* (P3).
 
     Keeping z* earns π_A(x′) = N·[W₁(f(z*) − f(x₁)) + W₂(f(z*) − f(x′))] − z*, decreasing in x′;
@@ -530,15 +556,14 @@ def switching_threshold(open_compute: ArrayLike, **market: Unpack[MarketOptions]
 
     Args:
         open_compute: x.
-        **market: Market settings, see :class:`MarketOptions`; ``catchup_compute`` is ignored
+        market: Market settings, see :class:`RaceMarket`; ``catchup_compute`` is ignored
             (x̂ is the catch-up level that makes the firm switch).
 
     Returns:
         x̂; +inf when the catch-up misses the horizon (W₂ = 0), NaN when z* is not worth
         training even without a catch-up.
     """
-    market.pop("catchup_compute", None)
-    setting = _market(open_compute, **market)
+    setting = _market(open_compute, market.replace(catchup_compute=None))
     curve, buyers = setting.value, setting.buyers
     full, retreat = _full_horizon_spend(setting), _retreat_spend(setting)
     outside = setting.outside_before
@@ -559,50 +584,30 @@ def switching_threshold(open_compute: ArrayLike, **market: Unpack[MarketOptions]
 # --- private helpers -------------------------------------------------------------------------
 
 
-def _market(
-    open_compute: ArrayLike | None,
-    *,
-    customers: ArrayLike = 1.0,
-    days: ArrayLike = 365.0,
-    value: object = "log",
-    catchup_compute: ArrayLike | None = None,
-    catchup_day: ArrayLike | None = None,
-    discount: ArrayLike = 1.0,
-    hazard: ArrayLike | None = None,
-    rival_compute: ArrayLike | None = None,
-    valuations: ArrayLike | None = None,
-    pricing: str = "uniform",
-    substitution: ArrayLike = 0.0,
-    substitution_discount: ArrayLike = 0.0,
-    undercut: ArrayLike = 0.0,
-) -> _Market:
-    """Validate the shared keywords and reduce them to (f, N, W₁, W₂, x₁, x₂)."""
-    curve = resolve_value(value)
-    check_range("customers", customers, 0.0)
-    check_range("days", days, 0.0, math.inf, low_open=True)
-    check_range("discount", discount, 0.0, 1.0, low_open=True)
-    if catchup_day is None:
-        if catchup_compute is not None:
-            raise ParameterError("catchup_day is required when catchup_compute is given")
-        before, after = discounted_days(0.0, days, discount), np.zeros(np.shape(days))
+def _market(open_compute: ArrayLike | None, market: RaceMarket) -> _Market:
+    """Reduce the (validated) market settings to (f, N, W₁, W₂, x₁, x₂)."""
+    curve = market.value
+    if market.catchup_day is None:
+        before = discounted_days(0.0, market.days, market.discount)
+        after = np.zeros(np.shape(market.days))
     else:
-        before, after = catchup_weights(days, catchup_day, discount=discount, hazard=hazard)
-    buyers = np.asarray(customers, dtype=float) * demand_multiplier(
-        valuations=valuations,
-        pricing=pricing,
-        substitution=substitution,
-        substitution_discount=substitution_discount,
-        undercut=undercut,
+        before, after = catchup_weights(
+            market.days, market.catchup_day, discount=market.discount, hazard=market.hazard
+        )
+    buyers = np.asarray(market.customers, dtype=float) * demand_multiplier(
+        valuations=market.valuations,
+        pricing=market.pricing,
+        substitution=market.substitution,
+        substitution_discount=market.substitution_discount,
+        undercut=market.undercut,
     )
-    if rival_compute is not None:
-        check_range("rival_compute", rival_compute, 0.0)
     if open_compute is None:
         return _Market(curve, buyers, before, after, None, None)
     _check_compute("open_compute", open_compute, curve)
+    catchup_compute = market.catchup_compute
     if catchup_compute is None:
         catchup_compute = open_compute
     else:
-        _check_compute("catchup_compute", catchup_compute, curve)
         regress = np.asarray(catchup_compute, dtype=float) < np.asarray(open_compute, dtype=float)
         if np.any(regress):
             raise ParameterError(
@@ -613,8 +618,8 @@ def _market(
         buyers,
         before,
         after,
-        outside_option(open_compute, rival_compute),
-        outside_option(catchup_compute, rival_compute),
+        outside_option(open_compute, market.rival_compute),
+        outside_option(catchup_compute, market.rival_compute),
     )
 
 

@@ -23,8 +23,8 @@ from typing import NamedTuple
 import numpy as np
 
 from abm.theory.race import (
-    MarketOptions,
     PricingComparison,
+    RaceMarket,
     closed_revenue,
     full_horizon_spend,
     optimal_spend,
@@ -82,8 +82,8 @@ class RaceCase:
     substitution_discount: float = 0.0
     undercut: float = 0.0
 
-    def market(self, *, catchup: bool = True) -> MarketOptions:
-        """The keyword arguments of :mod:`abm.theory.race` for this case.
+    def market(self, *, catchup: bool = True) -> RaceMarket:
+        """The market settings of :mod:`abm.theory.race` for this case.
 
         Args:
             catchup: Include the catch-up (x′ on day k) when the case has one.
@@ -91,26 +91,26 @@ class RaceCase:
         Returns:
             The market settings; the day k is included only with the catch-up.
         """
-        market: MarketOptions = {
-            "customers": self.customers,
-            "days": self.days,
-            "value": self.value,
-            "discount": self.discount,
-            "hazard": self.hazard,
-            "rival_compute": max(self.rivals) if self.rivals else None,
-            "valuations": self.valuations,
-            "pricing": self.pricing,
-            "substitution": self.substitution,
-            "substitution_discount": self.substitution_discount,
-            "undercut": self.undercut,
-        }
-        if catchup and self.catchup_compute is not None:
-            market.update(catchup_compute=self.catchup_compute, catchup_day=self.catchup_day)
-        return market
+        with_catchup = catchup and self.catchup_compute is not None
+        return RaceMarket(
+            customers=self.customers,
+            days=self.days,
+            value=self.value,
+            catchup_compute=self.catchup_compute if with_catchup else None,
+            catchup_day=self.catchup_day if with_catchup else None,
+            discount=self.discount,
+            hazard=self.hazard,
+            rival_compute=max(self.rivals) if self.rivals else None,
+            valuations=self.valuations,
+            pricing=self.pricing,
+            substitution=self.substitution,
+            substitution_discount=self.substitution_discount,
+            undercut=self.undercut,
+        )
 
-    def day_market(self) -> MarketOptions:
+    def day_market(self) -> RaceMarket:
         """The market with the catch-up day k but no catch-up level (for the P3 thresholds)."""
-        return {**self.market(catchup=False), "catchup_day": self.catchup_day}
+        return self.market(catchup=False).replace(catchup_day=self.catchup_day)
 
 
 class UpgradeOutcome(NamedTuple):
@@ -197,21 +197,21 @@ def upgrade_outcome(case: RaceCase) -> UpgradeOutcome:
     market = case.market()
     comparison = None
     if case.valuations:
-        comparison = pricing_comparison(case.closed_compute, case.open_compute, **market)
+        comparison = pricing_comparison(case.closed_compute, case.open_compute, market)
         comparison = PricingComparison(
             float(comparison.uniform), float(comparison.discriminating), float(comparison.loss)
         )
     return UpgradeOutcome(
-        revenue=float(closed_revenue(case.closed_compute, case.open_compute, **market)),
+        revenue=float(closed_revenue(case.closed_compute, case.open_compute, market)),
         upgrade_gain=float(
-            upgrade_gain(case.closed_compute, case.upgrade_compute, case.open_compute, **market)
+            upgrade_gain(case.closed_compute, case.upgrade_compute, case.open_compute, market)
         ),
         gain_without_catchup=float(
             upgrade_gain(
                 case.closed_compute,
                 case.upgrade_compute,
                 case.open_compute,
-                **case.market(catchup=False),
+                case.market(catchup=False),
             )
         ),
         pricing=comparison,
@@ -229,15 +229,15 @@ def spend_outcome(case: RaceCase) -> SpendOutcome:
     Returns:
         The outcome.
     """
-    optimum = optimal_spend(case.open_compute, **case.market())
+    optimum = optimal_spend(case.open_compute, case.market())
     day_market = case.day_market()
     return SpendOutcome(
         spend=float(optimum.spend),
         revenue=float(optimum.revenue),
         profit=float(optimum.profit),
-        threshold=float(switching_threshold(case.open_compute, **day_market)),
-        full_horizon_spend=float(full_horizon_spend(**case.market(catchup=False))),
-        retreat_spend=float(retreat_spend(**day_market)),
+        threshold=float(switching_threshold(case.open_compute, day_market)),
+        full_horizon_spend=float(full_horizon_spend(case.market(catchup=False))),
+        retreat_spend=float(retreat_spend(day_market)),
     )
 
 
@@ -257,11 +257,11 @@ def catchup_curve(case: RaceCase, points: int = CURVE_POINTS) -> CatchupCurve:
     """
     base = case.market(catchup=False)
     day_market = case.day_market()
-    full = float(full_horizon_spend(**base))
-    retreat = float(retreat_spend(**day_market))
-    threshold = float(switching_threshold(case.open_compute, **day_market))
+    full = float(full_horizon_spend(base))
+    retreat = float(retreat_spend(day_market))
+    threshold = float(switching_threshold(case.open_compute, day_market))
     no_catchup_gain = float(
-        upgrade_gain(case.closed_compute, case.upgrade_compute, case.open_compute, **base)
+        upgrade_gain(case.closed_compute, case.upgrade_compute, case.open_compute, base)
     )
 
     low = case.open_compute
@@ -271,9 +271,9 @@ def catchup_curve(case: RaceCase, points: int = CURVE_POINTS) -> CatchupCurve:
         marks += [threshold, threshold * (1.0 + 1e-9)]
     levels = np.geomspace(low, upper, points)
     levels = np.unique(np.concatenate([levels, [m for m in marks if low <= m <= upper]]))
-    catchup: MarketOptions = {"catchup_compute": levels, **day_market}
-    gains = upgrade_gain(case.closed_compute, case.upgrade_compute, low, **catchup)
-    spends = optimal_spend(low, **catchup).spend
+    catchup = day_market.replace(catchup_compute=levels)
+    gains = upgrade_gain(case.closed_compute, case.upgrade_compute, low, catchup)
+    spends = optimal_spend(low, catchup).spend
     return CatchupCurve(
         levels=levels,
         gains=gains,
