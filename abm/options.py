@@ -14,6 +14,13 @@ from pathlib import Path
 
 from abm.errors import describe_range
 
+#: Limits shared by the scenario schema (``abm.scenarios``) and the command line's options, so
+#: that a value a file may hold and a value an option may give are the same (and the options
+#: need no schema import, which keeps ``abm --help`` fast). Seeds are stored as int64.
+MAX_SEED = 2**63 - 1
+MAX_STEPS = 10_000_000
+MAX_REPLICATIONS = 10_000_000
+
 
 def real(
     low: float = -math.inf,
@@ -44,7 +51,8 @@ def real(
 
 def integer(low: int | None = None, high: int | None = None) -> Callable[[str], int]:
     """An argparse ``type`` accepting an integer in ``[low, high]``."""
-    interval = describe_range(-math.inf if low is None else low, math.inf if high is None else high)
+    # integers are shown whole (a seed's bound is 9223372036854775807, not 9.22337e+18)
+    interval = f"[{'-inf' if low is None else low}, {'inf' if high is None else high}]"
 
     def parse(text: str) -> int:
         try:

@@ -64,6 +64,7 @@ from pydantic import (
 )
 
 from abm.errors import ParameterError
+from abm.options import MAX_REPLICATIONS, MAX_SEED, MAX_STEPS
 from abm.schema import (
     MAX_INT,
     PATH,
@@ -82,8 +83,6 @@ from abm.schema import (
 
 Sampler = Literal["grid", "lhs", "sobol", "morris"]
 SAMPLERS: tuple[str, ...] = Sampler.__args__  # type: ignore[attr-defined]
-#: Upper bound of seeds (they are stored in int64 parquet columns).
-MAX_SEED = MAX_INT
 
 
 class _Block(Schema):
@@ -97,7 +96,7 @@ class Horizon(_Block):
 
     path = "horizon"
 
-    steps: Int = Field(100, ge=1, le=10_000_000, description="periods per run")
+    steps: Int = Field(100, ge=1, le=MAX_STEPS, description="periods per run")
 
 
 class Output(_Block):
@@ -167,7 +166,7 @@ class Experiment(_Block):
 
     path = "experiment"
 
-    replications: Int = Field(1, ge=1, le=10_000_000, description="runs per parameter point")
+    replications: Int = Field(1, ge=1, le=MAX_REPLICATIONS, description="runs per parameter point")
     chunk_size: Int = Field(25, ge=1, le=100_000, description="runs per task and chunk file")
     common_random_numbers: Flag = Field(
         False, description="give replication r the same seed at every parameter point"

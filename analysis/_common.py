@@ -20,7 +20,7 @@ from typing import Any
 
 def parser(name: str, description: str) -> argparse.ArgumentParser:
     """The options every study takes; a study may add its own before parsing."""
-    from abm.options import ArgumentParser, folder, integer
+    from abm.options import MAX_SEED, ArgumentParser, folder, integer
 
     result = ArgumentParser(prog=f"abm study {name}", description=description)
     result.add_argument(
@@ -30,7 +30,9 @@ def parser(name: str, description: str) -> argparse.ArgumentParser:
         metavar="DIR",
         help=f"output folder (default results/study-{name})",
     )
-    result.add_argument("--seed", type=integer(0), default=0, metavar="N", help="master seed")
+    result.add_argument(
+        "--seed", type=integer(0, MAX_SEED), default=0, metavar="N", help="master seed"
+    )
     result.add_argument("--quick", action="store_true", help="small size (seconds; for tests)")
     result.add_argument("--quiet", action="store_true", help="print nothing on success")
     result.add_argument(

@@ -138,7 +138,7 @@ def test_mc_refuses_an_existing_study_without_resume(tiny, tmp_path, capsys):
     [
         (["--executor", "serial", "--workers", "2"], "--workers must be 1 with --executor serial"),
         (["--executor", "process", "--scheduler", "tcp://x:1"], "--scheduler needs"),
-        (["--replications", "0"], "--replications: must be an integer in [1, 1e+07], got 0"),
+        (["--replications", "0"], "--replications: must be an integer in [1, 10000000], got 0"),
     ],
 )
 def test_mc_bad_options_exit_2_and_write_nothing(tiny, tmp_path, capsys, options, message):

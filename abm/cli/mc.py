@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from abm.options import folder, integer
+from abm.options import MAX_REPLICATIONS, MAX_SEED, MAX_STEPS, folder, integer
 
 HELP = "Monte Carlo replications of a scenario (serial, process pool or Dask), resumable"
 DESCRIPTION = (
@@ -25,13 +25,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("scenario", metavar="SCENARIO", help="scenario file (TOML)")
     parser.add_argument(
         "--replications",
-        type=integer(1, 10_000_000),
+        type=integer(1, MAX_REPLICATIONS),
         default=None,
         metavar="N",
         help="replications; none: the scenario's experiment.replications",
     )
-    parser.add_argument("--seed", type=integer(0), default=None, metavar="N", help="master seed")
-    parser.add_argument("--steps", type=integer(1), default=None, metavar="N", help="periods")
+    parser.add_argument(
+        "--seed", type=integer(0, MAX_SEED), default=None, metavar="N", help="master seed"
+    )
+    parser.add_argument(
+        "--steps", type=integer(1, MAX_STEPS), default=None, metavar="N", help="periods"
+    )
     parser.add_argument(
         "--out",
         type=folder,

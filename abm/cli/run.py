@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from abm.options import folder, integer
+from abm.options import MAX_SEED, MAX_STEPS, folder, integer
 
 HELP = "run one scenario (TOML): time series, agents, network, figures, manifest"
 DESCRIPTION = (
@@ -22,10 +22,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Register the options of ``abm run``."""
     parser.add_argument("scenario", metavar="SCENARIO", help="scenario file (TOML)")
     parser.add_argument(
-        "--seed", type=integer(0), default=None, metavar="N", help="master seed; none: the file's"
+        "--seed",
+        type=integer(0, MAX_SEED),
+        default=None,
+        metavar="N",
+        help="master seed; none: the file's",
     )
     parser.add_argument(
-        "--steps", type=integer(1), default=None, metavar="N", help="periods; none: the file's"
+        "--steps",
+        type=integer(1, MAX_STEPS),
+        default=None,
+        metavar="N",
+        help="periods; none: the file's",
     )
     parser.add_argument(
         "--out",

@@ -6,7 +6,7 @@ import argparse
 from typing import Any
 
 from abm.cli.mc import add_executor_arguments
-from abm.options import folder, integer
+from abm.options import MAX_REPLICATIONS, MAX_SEED, MAX_STEPS, folder, integer
 
 HELP = "parameter study of a scenario: a grid (--param) or an LHS/Sobol sample (--sample)"
 DESCRIPTION = (
@@ -51,13 +51,17 @@ def add_study_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--replications",
-        type=integer(1, 10_000_000),
+        type=integer(1, MAX_REPLICATIONS),
         default=None,
         metavar="N",
         help="runs per point; none: the scenario's experiment.replications",
     )
-    parser.add_argument("--seed", type=integer(0), default=None, metavar="N", help="master seed")
-    parser.add_argument("--steps", type=integer(1), default=None, metavar="N", help="periods")
+    parser.add_argument(
+        "--seed", type=integer(0, MAX_SEED), default=None, metavar="N", help="master seed"
+    )
+    parser.add_argument(
+        "--steps", type=integer(1, MAX_STEPS), default=None, metavar="N", help="periods"
+    )
     parser.add_argument(
         "--out",
         type=folder,
