@@ -313,7 +313,7 @@ def network_view(model: MarketModel) -> Any:
         axes.scatter(
             base_x[out], np.ones(out.sum()), marker="x", color="black", s=60, label="abstains"
         )
-        matched = [n for n in order if graph.nodes[n]["matched"]]
+        matched = [n for n in order if graph.nodes[n]["base"] >= 0]  # has a derivative
         axes.scatter(
             [spec_x[n] for n in matched],
             np.zeros(len(matched)),

@@ -40,7 +40,6 @@ from abm.market.distributions import draw
 from abm.market.network import build_network, same_group, write_graphml
 from abm.market.observables import OBSERVABLES, compute_observables, reporter
 from abm.market.populations import (
-    REGIMES,
     ClosedFirms,
     Generalists,
     InHouse,
@@ -461,40 +460,9 @@ class MarketModel(mesa.Model):
         g, s, c = self.generalists, self.specialists, self.closed_firms
         parts = [
             pd.DataFrame(
-                {
-                    "step": self.steps,
-                    "type": "generalist",
-                    "index": np.arange(g.count),
-                    "alpha0": g.alpha0,
-                    "openness": g.openness,
-                    "regime": np.asarray(REGIMES, dtype=object)[g.regime],
-                    "utility": g.utility,
-                    "share": g.share,
-                    "derivatives": g.derivatives,
-                }
-            ),
-            pd.DataFrame(
-                {
-                    "step": self.steps,
-                    "type": "specialist",
-                    "index": np.arange(s.count),
-                    "base": np.where(s.matched, s.base, -1),
-                    "alpha1": s.alpha1,
-                    "delta": s.delta,
-                    "utility": s.utility,
-                }
-            ),
-            pd.DataFrame(
-                {
-                    "step": self.steps,
-                    "type": "closed_firm",
-                    "index": np.arange(c.count),
-                    "compute": c.compute,
-                    "price": c.price,
-                    "utility": c.profit,
-                    "revenue": c.revenue,
-                }
-            ),
+                {"step": self.steps, "type": kind, "index": np.arange(pop.count), **pop.state()}
+            )
+            for kind, pop in (("generalist", g), ("specialist", s), ("closed_firm", c))
         ]
         if self.in_house.on:
             parts[0]["in_house"] = self.in_house.counts

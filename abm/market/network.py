@@ -7,6 +7,7 @@ demand, so the period loop never touches networkx.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import networkx as nx
 import numpy as np
@@ -14,7 +15,6 @@ from numpy.typing import ArrayLike, NDArray
 from scipy import sparse
 
 from abm.learning import Neighbourhood
-from abm.market.populations import REGIMES
 
 
 def derivative_counts(base: ArrayLike, matched: ArrayLike, n_generalists: int) -> NDArray[np.intp]:
@@ -65,47 +65,39 @@ def same_group(
 def build_network(model: object) -> nx.DiGraph:
     """The supply chain of a :class:`~abm.market.model.MarketModel` as a DiGraph.
 
-    Nodes ``G<i>`` (base models; attributes kind, alpha0, openness, regime, share, derivatives),
-    ``S<j>`` (derivatives; kind, base, alpha1, delta, matched) and ``C<f>`` (closed models;
-    kind, compute, price). Edges ``G<i> → S<j>`` for every matched specialist, with its α1 and δ.
-    Openness of an abstaining generalist is stored as -1 (GraphML has no NaN-safe floats).
+    Nodes ``G<i>`` (base models), ``S<j>`` (specialists) and ``C<f>`` (closed models), each
+    with ``kind`` and its population's per-agent fields (``FIELDS``); edges ``G<i> → S<j>`` for
+    every derivative, with its α1 and δ. GraphML has no NaN-safe floats, so a missing value
+    (openness of an abstainer, α1 without a derivative) is stored as -1.
     """
-    generalists = model.generalists  # type: ignore[attr-defined]
-    specialists = model.specialists  # type: ignore[attr-defined]
-    closed = model.closed_firms  # type: ignore[attr-defined]
     graph = nx.DiGraph(step=int(model.steps))  # type: ignore[attr-defined]
-    for i in range(generalists.count):
-        graph.add_node(
-            f"G{i}",
-            kind="generalist",
-            alpha0=float(generalists.alpha0[i]),
-            openness=float(np.nan_to_num(generalists.openness[i], nan=-1.0)),
-            regime=REGIMES[int(generalists.regime[i])],
-            share=float(generalists.share[i]),
-            derivatives=int(generalists.derivatives[i]),
-        )
-    for j in range(specialists.count):
-        matched = bool(specialists.matched[j])
-        graph.add_node(
+    populations = (
+        ("G", "generalist", model.generalists),  # type: ignore[attr-defined]
+        ("S", "specialist", model.specialists),  # type: ignore[attr-defined]
+        ("C", "closed", model.closed_firms),  # type: ignore[attr-defined]
+    )
+    for prefix, kind, population in populations:
+        columns = {name: _graphml_values(values) for name, values in population.state().items()}
+        for index in range(population.count):
+            attributes = {name: values[index] for name, values in columns.items()}
+            graph.add_node(f"{prefix}{index}", kind=kind, **attributes)
+    specialists = model.specialists  # type: ignore[attr-defined]
+    for j in np.flatnonzero(specialists.matched):
+        graph.add_edge(
+            f"G{int(specialists.base[j])}",
             f"S{j}",
-            kind="specialist",
-            base=int(specialists.base[j]),
-            alpha1=float(np.nan_to_num(specialists.alpha1[j], nan=-1.0)),
+            alpha1=float(specialists.alpha1[j]),
             delta=float(specialists.delta[j]),
-            matched=matched,
-        )
-        if matched:
-            graph.add_edge(
-                f"G{int(specialists.base[j])}",
-                f"S{j}",
-                alpha1=float(specialists.alpha1[j]),
-                delta=float(specialists.delta[j]),
-            )
-    for f in range(closed.count):
-        graph.add_node(
-            f"C{f}", kind="closed", compute=float(closed.compute[f]), price=float(closed.price[f])
         )
     return graph
+
+
+def _graphml_values(values: NDArray) -> list[Any]:
+    """Plain Python values GraphML can hold (NaN → -1)."""
+    array = np.asarray(values)
+    if array.dtype.kind == "f":
+        return np.nan_to_num(array, nan=-1.0).tolist()
+    return array.tolist()
 
 
 def network_hhi(graph: nx.DiGraph) -> float:

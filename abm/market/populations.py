@@ -11,7 +11,7 @@ and penalty; a specialist's effort cost; a closed firm's compute cost) are accou
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 from numpy.typing import NDArray
@@ -101,6 +101,25 @@ class Learner:
         self.rule.update()
 
 
+class PerAgentState:
+    """The one list of a population's per-agent state: ``FIELDS`` (name → meaning).
+
+    The agent snapshot (``MarketModel.agent_frame``), the supply-chain graph's node attributes
+    and the Mesa agents' properties are all made from it, so a new per-agent quantity is one
+    entry here (and, where the array is not an attribute of the same name, one ``column`` case).
+    """
+
+    FIELDS: ClassVar[dict[str, str]] = {}
+
+    def column(self, name: str) -> np.ndarray:
+        """The per-agent array of field ``name``."""
+        return getattr(self, name)
+
+    def state(self) -> dict[str, np.ndarray]:
+        """Every field's per-agent array."""
+        return {name: self.column(name) for name in self.FIELDS}
+
+
 def bargained_share(rule: str, revenue: FloatArray, cost: FloatArray, fixed: float) -> FloatArray:
     """G's revenue share δ set by the bargaining institution from what the pair earned.
 
@@ -119,12 +138,27 @@ def bargained_share(rule: str, revenue: FloatArray, cost: FloatArray, fixed: flo
     return np.clip(share, 0.0, 1.0)
 
 
-class Generalists:
+class Generalists(PerAgentState):
     """Base-model owners: α0 and costs per agent, the ω grid, and the learned release choice.
 
     Actions are the indices of ``grid`` (openness levels) plus, if abstention is allowed, one
     last action ``abstain_action`` that leaves the market for the period (payoff 0).
     """
+
+    FIELDS: ClassVar[dict[str, str]] = {
+        "alpha0": "base-model performance α0",
+        "openness": "openness ω released this period (NaN when abstaining)",
+        "regime": "free, comply, pay or abstain",
+        "utility": "this period's payoff (penalty included)",
+        "share": "share s of all derivatives built on this model",
+        "derivatives": "number of specialists fine-tuning this model",
+    }
+
+    def column(self, name: str) -> np.ndarray:
+        """Per-agent array of ``name`` (``regime`` as names)."""
+        if name == "regime":
+            return np.asarray(REGIMES, dtype=object)[self.regime]
+        return getattr(self, name)
 
     def __init__(self, config: GeneralistConfig, rng: np.random.Generator, open_bar: float) -> None:
         self.config = config
@@ -237,8 +271,22 @@ class Generalists:
         return outside_value(with_self), outside_value(without)
 
 
-class Specialists:
+class Specialists(PerAgentState):
     """Fine-tuners: cost, leverage and niche per agent; the base and effort they learn."""
+
+    FIELDS: ClassVar[dict[str, str]] = {
+        "base": "index of the generalist it fine-tunes, -1 when it has no derivative",
+        "niche": "the niche (application) it serves",
+        "effort": "fine-tuning effort e = α1 − α0 chosen this period",
+        "alpha1": "fine-tuned performance α1 (NaN without a derivative)",
+        "delta": "G's revenue share δ of its derivative",
+        "revenue": "revenue of its derivative this period (before the share δ)",
+        "utility": "this period's payoff U_D",
+    }
+
+    def column(self, name: str) -> np.ndarray:
+        """Per-agent array of ``name`` (``base`` is −1 without a derivative)."""
+        return np.where(self.matched, self.base, -1) if name == "base" else getattr(self, name)
 
     def __init__(
         self,
@@ -315,12 +363,24 @@ class Specialists:
         return cost * effort**2 / (1.0 + leverage * openness)
 
 
-class ClosedFirms:
+class ClosedFirms(PerAgentState):
     """Closed-model firms (Model II): a compute level per firm, chosen by a learning rule.
 
     Firm f sells in niche f mod N. Level l has compute y·rˡ and value f(y·rˡ) per customer-day;
     its amortised cost per period is c·y·d/m. Revenue comes from the niche's clearing.
     """
+
+    FIELDS: ClassVar[dict[str, str]] = {
+        "niche": "the niche it sells in",
+        "compute": "compute of the model it sells this period",
+        "price": "price per customer-day set in its niche's clearing this period",
+        "revenue": "revenue this period",
+        "utility": "revenue minus the amortised compute cost (profit), this period",
+    }
+
+    def column(self, name: str) -> np.ndarray:
+        """Per-agent array of ``name`` (``utility`` is the profit)."""
+        return self.profit if name == "utility" else getattr(self, name)
 
     def __init__(self, config: ClosedFirmConfig, n_niches: int, rng: np.random.Generator) -> None:
         self.config = config
