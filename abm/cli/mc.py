@@ -23,12 +23,25 @@ DESCRIPTION = (
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Register the options of ``abm mc``."""
     parser.add_argument("scenario", metavar="SCENARIO", help="scenario file (TOML)")
+    add_size_arguments(
+        parser,
+        replications="replications; none: the scenario's experiment.replications",
+        out="output folder; none: results/<name>-mc",
+    )
+    add_executor_arguments(parser)
+
+
+def add_size_arguments(parser: argparse.ArgumentParser, *, replications: str, out: str) -> None:
+    """``--replications``, ``--seed``, ``--steps`` and ``--out``, shared by the study commands.
+
+    Their limits are the scenario schema's (:mod:`abm.options`).
+    """
     parser.add_argument(
         "--replications",
         type=integer(1, MAX_REPLICATIONS),
         default=None,
         metavar="N",
-        help="replications; none: the scenario's experiment.replications",
+        help=replications,
     )
     parser.add_argument(
         "--seed", type=integer(0, MAX_SEED), default=None, metavar="N", help="master seed"
@@ -36,14 +49,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--steps", type=integer(1, MAX_STEPS), default=None, metavar="N", help="periods"
     )
-    parser.add_argument(
-        "--out",
-        type=folder,
-        default=None,
-        metavar="DIR",
-        help="output folder; none: results/<name>-mc",
-    )
-    add_executor_arguments(parser)
+    parser.add_argument("--out", type=folder, default=None, metavar="DIR", help=out)
 
 
 def add_executor_arguments(parser: argparse.ArgumentParser) -> None:

@@ -5,8 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from abm.cli.mc import add_executor_arguments
-from abm.options import MAX_REPLICATIONS, MAX_SEED, MAX_STEPS, folder, integer
+from abm.cli.mc import add_executor_arguments, add_size_arguments
 
 HELP = "parameter study of a scenario: a grid (--param) or an LHS/Sobol sample (--sample)"
 DESCRIPTION = (
@@ -49,25 +48,10 @@ def add_study_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="NAME=A:B[:COUNT]",
         help="market parameter to vary (repeatable)",
     )
-    parser.add_argument(
-        "--replications",
-        type=integer(1, MAX_REPLICATIONS),
-        default=None,
-        metavar="N",
-        help="runs per point; none: the scenario's experiment.replications",
-    )
-    parser.add_argument(
-        "--seed", type=integer(0, MAX_SEED), default=None, metavar="N", help="master seed"
-    )
-    parser.add_argument(
-        "--steps", type=integer(1, MAX_STEPS), default=None, metavar="N", help="periods"
-    )
-    parser.add_argument(
-        "--out",
-        type=folder,
-        default=None,
-        metavar="DIR",
-        help="output folder; none: results/<name>-sweep (sa: results/<name>-sa-<method>)",
+    add_size_arguments(
+        parser,
+        replications="runs per point; none: the scenario's experiment.replications",
+        out="output folder; none: results/<name>-sweep (sa: results/<name>-sa-<method>)",
     )
 
 

@@ -536,9 +536,9 @@ def check_race_upgrade(periods: int = 300, burn_in: int = 15) -> CheckResult:
         upgraded[period] = model.closed_firms.action[0] == 1
     day = np.arange(periods)
     open_compute = np.where(day >= _RACE["day"], _RACE["catchup"], _RACE["open"])
-    gain = np.maximum(0.0, np.log(16.0) - np.log(open_compute)) - np.maximum(
-        0.0, np.log(4.0) - np.log(open_compute)
-    )
+    # Model II's gross gain of one day's upgrade 4 → 16 against that day's open model (P1, P2)
+    one_day = RaceMarket(days=1)
+    gain = closed_revenue(16.0, open_compute, one_day) - closed_revenue(4.0, open_compute, one_day)
     should = gain - 1.0 > 0.0
     judged = (day >= burn_in) & ((day < _RACE["day"]) | (day >= _RACE["day"] + burn_in))
     share = float((upgraded == should)[judged].mean())
