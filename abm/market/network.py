@@ -17,13 +17,6 @@ from scipy import sparse
 from abm.learning import Neighbourhood
 
 
-def derivative_counts(base: ArrayLike, matched: ArrayLike, n_generalists: int) -> NDArray[np.intp]:
-    """Number of derivatives (matched specialists) built on each generalist's model."""
-    base = np.asarray(base, dtype=np.intp)
-    matched = np.asarray(matched, dtype=bool)
-    return np.bincount(base[matched], minlength=n_generalists)
-
-
 def application_shares(counts: ArrayLike) -> NDArray[np.float64]:
     """Each owner's share s of all derivatives (all zero when there are none)."""
     counts = np.asarray(counts, dtype=float)
