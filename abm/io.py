@@ -80,7 +80,7 @@ def claim_folder(folder: str | os.PathLike[str], command: str) -> Path:
     """Make ``folder`` this process's output folder for ``command``, or refuse in one line.
 
     Refuses a folder that holds another command's outputs (its ``manifest.json`` names another
-    command, or it holds a study and this is a single run), and one that another process is
+    command, or it holds an experiment and this is a single run), and one that another process is
     writing now (an exclusive ``flock`` on ``folder/.lock``, held until this process exits).
     """
     from abm.errors import ParameterError
@@ -93,10 +93,10 @@ def claim_folder(folder: str | os.PathLike[str], command: str) -> Path:
             other = json.loads(manifest.read_text(encoding="utf-8")).get("command")
         except (OSError, ValueError, AttributeError):
             other = None
-    if other is None and command == "run" and (target / "study.json").exists():
-        other = "a study"
+    if other is None and command == "run" and (target / "experiment.json").exists():
+        other = "an experiment"
     if other is not None and other != command:
-        shown = other if other == "a study" else f"abm {other}"
+        shown = other if other == "an experiment" else f"abm {other}"
         raise ParameterError(f"--out {target} holds the outputs of {shown}; choose another folder")
     target.mkdir(parents=True, exist_ok=True)
     if target.resolve() in _LOCKS:  # this process already writes here (a library caller)

@@ -140,22 +140,24 @@ def replications(
     import pandas as pd
 
     from abm.experiments.executors import make_executor
-    from abm.experiments.runner import Study, run_study
+    from abm.experiments.runner import Experiment, run_experiment
 
-    study = Study(
+    experiment = Experiment(
         scenario.replace(seed=int(context.args.seed)),
         points=points,
         replications=replications,
         steps=steps,
         chunk_size=max(1, min(25, replications * len(points) // max(1, context.args.workers))),
     )
-    if (folder / "study.json").exists():  # a rerun of this study replaces its own runs
+    if (folder / "experiment.json").exists():  # a rerun of this study replaces its own runs
         import shutil
 
         shutil.rmtree(folder)
     kind = "process" if context.args.workers > 1 else "serial"
     with make_executor(kind, context.args.workers) as (executor, _):
-        result = run_study(study, folder, executor, workers=context.args.workers, progress=False)
+        result = run_experiment(
+            experiment, folder, executor, workers=context.args.workers, progress=False
+        )
     if result.failures:
         first = result.failures[0]
         raise RuntimeError(f"{len(result.failures)} runs failed; run {first.run_id}: {first.error}")

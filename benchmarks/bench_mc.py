@@ -30,21 +30,21 @@ BASELINE = ROOT / "scenarios" / "baseline.toml"
 
 def study(runs: int, steps: int, chunk_size: int):
     """The baseline scenario as a study of ``runs`` replications."""
-    from abm.experiments.runner import Study
+    from abm.experiments.runner import Experiment
     from abm.scenarios import load_scenario
 
     scenario = load_scenario(BASELINE)
     scenario = scenario.replace(**{"horizon.steps": steps, "output.summary_window": min(steps, 20)})
-    return Study(scenario, ({},), runs, steps, chunk_size)
+    return Experiment(scenario, ({},), runs, steps, chunk_size)
 
 
 def timed(executor, the_study, workers: int) -> float:
     """Wall seconds of one study into a fresh temporary folder."""
-    from abm.experiments.runner import run_study
+    from abm.experiments.runner import run_experiment
 
     with tempfile.TemporaryDirectory() as folder:
         started = time.perf_counter()
-        run_study(the_study, folder, executor, workers=workers, progress=False)
+        run_experiment(the_study, folder, executor, workers=workers, progress=False)
         return time.perf_counter() - started
 
 

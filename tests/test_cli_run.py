@@ -128,7 +128,7 @@ def test_mc_refuses_an_existing_study_without_resume(tiny, tmp_path, capsys):
     assert main(["mc", str(tiny), "--out", out, "--replications", "2", "--quiet"]) == 2
     assert "pass --resume" in capsys.readouterr().err
     assert main(["mc", str(tiny), "--out", out, "--replications", "3", "--resume"]) == 2
-    assert "different study" in capsys.readouterr().err
+    assert "different experiment" in capsys.readouterr().err
     assert main(["mc", str(tiny), "--out", out, "--replications", "2", "--resume"]) == 0
     assert "(0 now, 2 resumed)" in capsys.readouterr().out
 

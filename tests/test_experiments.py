@@ -13,11 +13,11 @@ import pytest
 from abm.errors import ParameterError
 from abm.experiments.executors import SerialExecutor
 from abm.experiments.runner import (
-    Study,
-    StudyAbortedError,
+    Experiment,
+    ExperimentAbortedError,
     finished_chunks,
     prepare_output,
-    run_study,
+    run_experiment,
 )
 from abm.experiments.sampling import grid_points, sample_matrix, sample_points
 from abm.experiments.seeds import run_seed, run_seeds
@@ -36,9 +36,9 @@ TINY = {
 }
 
 
-def tiny_study(replications=6, chunk_size=2, points=({},), **changes):
+def tiny_experiment(replications=6, chunk_size=2, points=({},), **changes):
     scenario = parse_scenario({**TINY, **changes})
-    return Study(scenario, points, replications, scenario.horizon.steps, chunk_size)
+    return Experiment(scenario, points, replications, scenario.horizon.steps, chunk_size)
 
 
 def read(folder, stem):
@@ -56,20 +56,22 @@ def test_run_seeds_are_the_children_of_one_seed_sequence():
     assert run_seed(2024, 3) != run_seed(2025, 3)
 
 
-def test_study_chunks_cover_every_run_once():
-    study = tiny_study(replications=7, chunk_size=3, points=({"a": 1}, {"a": 2}))
-    assert study.n_runs == 14
-    assert study.n_chunks == 5
-    ids = [spec.run_id for k in range(study.n_chunks) for spec in study.chunk(k)]
+def test_experiment_chunks_cover_every_run_once():
+    experiment = tiny_experiment(replications=7, chunk_size=3, points=({"a": 1}, {"a": 2}))
+    assert experiment.n_runs == 14
+    assert experiment.n_chunks == 5
+    ids = [spec.run_id for k in range(experiment.n_chunks) for spec in experiment.chunk(k)]
     assert ids == list(range(14))
-    spec = study.run(9)
+    spec = experiment.run(9)
     assert (spec.point, spec.replication, spec.params) == (1, 2, {"a": 2})
     assert spec.seed == run_seed(11, 9)
 
 
 def test_common_random_numbers_reuse_seeds_across_points():
-    study = tiny_study(replications=3, points=({}, {}), experiment={"common_random_numbers": True})
-    assert [study.run(i).seed for i in range(6)] == [run_seed(11, r) for r in (0, 1, 2) * 2]
+    experiment = tiny_experiment(
+        replications=3, points=({}, {}), experiment={"common_random_numbers": True}
+    )
+    assert [experiment.run(i).seed for i in range(6)] == [run_seed(11, r) for r in (0, 1, 2) * 2]
 
 
 # --- the runner ----------------------------------------------------------------------------------
@@ -77,11 +79,13 @@ def test_common_random_numbers_reuse_seeds_across_points():
 
 def test_serial_and_process_pool_give_identical_tables(tmp_path):
     serial = tmp_path / "serial"
-    result = run_study(tiny_study(chunk_size=2), serial, SerialExecutor(), progress=False)
+    result = run_experiment(tiny_experiment(chunk_size=2), serial, SerialExecutor(), progress=False)
     assert (result.n_runs, result.ran, result.failures) == (6, 6, [])
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(2, mp_context=context) as pool:
-        run_study(tiny_study(chunk_size=4), tmp_path / "pool", pool, workers=2, progress=False)
+        run_experiment(
+            tiny_experiment(chunk_size=4), tmp_path / "pool", pool, workers=2, progress=False
+        )
     for stem in ("runs", "timeseries"):
         left, right = read(serial, stem), read(tmp_path / "pool", stem)
         assert left.equals(right), stem
@@ -99,11 +103,11 @@ def test_serial_and_process_pool_give_identical_tables(tmp_path):
 
 def test_resume_redoes_only_unfinished_chunks_and_ignores_partial_files(tmp_path):
     reference = tmp_path / "reference"
-    run_study(tiny_study(), reference, SerialExecutor(), progress=False)
+    run_experiment(tiny_experiment(), reference, SerialExecutor(), progress=False)
     crashed = tmp_path / "crashed"
-    run_study(tiny_study(), crashed, SerialExecutor(), progress=False)
+    run_experiment(tiny_experiment(), crashed, SerialExecutor(), progress=False)
     # Simulate a crash: chunk 1 lost its marker (its data files may be partial), chunk 2 never
-    # finished (garbage data file, no marker), and the study was never assembled.
+    # finished (garbage data file, no marker), and the experiment was never assembled.
     chunks = crashed / "chunks"
     (chunks / "000001.done").unlink()
     (chunks / "000002.done").unlink()
@@ -119,8 +123,8 @@ def test_resume_redoes_only_unfinished_chunks_and_ignores_partial_files(tmp_path
         calls.append(seed)
         return simulate(market, seed, steps, **kwargs)
 
-    result = run_study(
-        tiny_study(), crashed, SerialExecutor(), resume=True, progress=False, simulate=counting
+    result = run_experiment(
+        tiny_experiment(), crashed, SerialExecutor(), resume=True, progress=False, simulate=counting
     )
     assert (result.resumed, result.ran) == (2, 4)
     assert calls == run_seeds(11, 6)[2:]
@@ -129,13 +133,13 @@ def test_resume_redoes_only_unfinished_chunks_and_ignores_partial_files(tmp_path
 
 
 def test_output_folder_guards(tmp_path):
-    run_study(tiny_study(), tmp_path, SerialExecutor(), progress=False)
-    with pytest.raises(ParameterError, match="already holds a study; pass --resume"):
-        prepare_output(tiny_study(), tmp_path, resume=False)
-    with pytest.raises(ParameterError, match="different study"):
-        prepare_output(tiny_study(replications=7), tmp_path, resume=True)
-    prepare_output(tiny_study(), tmp_path, resume=True)  # the same study may resume
-    stored = json.loads((tmp_path / "study.json").read_text())
+    run_experiment(tiny_experiment(), tmp_path, SerialExecutor(), progress=False)
+    with pytest.raises(ParameterError, match="already holds an experiment; pass --resume"):
+        prepare_output(tiny_experiment(), tmp_path, resume=False)
+    with pytest.raises(ParameterError, match="different experiment"):
+        prepare_output(tiny_experiment(replications=7), tmp_path, resume=True)
+    prepare_output(tiny_experiment(), tmp_path, resume=True)  # the same experiment may resume
+    stored = json.loads((tmp_path / "experiment.json").read_text())
     assert stored["n_runs"] == 6
 
 
@@ -147,10 +151,10 @@ def failing_on_run_3(market, seed, steps, **kwargs):
     return simulate(market, seed, steps, **kwargs)
 
 
-def test_a_failing_run_is_recorded_with_its_id_and_seed_and_the_study_goes_on(tmp_path):
+def test_a_failing_run_is_recorded_with_its_id_and_seed_and_the_experiment_goes_on(tmp_path):
     lines = []
-    result = run_study(
-        tiny_study(),
+    result = run_experiment(
+        tiny_experiment(),
         tmp_path,
         SerialExecutor(),
         progress=False,
@@ -167,8 +171,8 @@ def test_a_failing_run_is_recorded_with_its_id_and_seed_and_the_study_goes_on(tm
 
 
 def test_fail_fast_stops_at_the_first_failure(tmp_path):
-    result = run_study(
-        tiny_study(chunk_size=1),
+    result = run_experiment(
+        tiny_experiment(chunk_size=1),
         tmp_path,
         SerialExecutor(),
         progress=False,
@@ -184,8 +188,8 @@ def test_fail_fast_stops_at_the_first_failure(tmp_path):
 def test_failing_runs_in_a_process_pool_are_reported(tmp_path):
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(2, mp_context=context) as pool:
-        result = run_study(
-            tiny_study(),
+        result = run_experiment(
+            tiny_experiment(),
             tmp_path,
             pool,
             workers=2,
@@ -206,16 +210,20 @@ def dying_on_run_3(market, seed, steps, **kwargs):
     return simulate(market, seed, steps, **kwargs)
 
 
-def test_a_dead_worker_aborts_the_study_and_resume_finishes_it(tmp_path):
+def test_a_dead_worker_aborts_the_experiment_and_resume_finishes_it(tmp_path):
     context = multiprocessing.get_context("spawn")
     with (
-        pytest.raises(StudyAbortedError, match=r"chunk 1 \(runs 2-3\) was lost: BrokenProcessPool"),
+        pytest.raises(
+            ExperimentAbortedError, match=r"chunk 1 \(runs 2-3\) was lost: BrokenProcessPool"
+        ),
         ProcessPoolExecutor(1, mp_context=context) as pool,
     ):
-        run_study(tiny_study(), tmp_path, pool, progress=False, simulate=dying_on_run_3)
+        run_experiment(tiny_experiment(), tmp_path, pool, progress=False, simulate=dying_on_run_3)
     assert 0 in finished_chunks(tmp_path)
     assert not (tmp_path / "runs.parquet").exists()
-    result = run_study(tiny_study(), tmp_path, SerialExecutor(), resume=True, progress=False)
+    result = run_experiment(
+        tiny_experiment(), tmp_path, SerialExecutor(), resume=True, progress=False
+    )
     assert result.ran == 4
     assert list(read(tmp_path, "runs")["run_id"]) == list(range(6))
 

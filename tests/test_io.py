@@ -85,6 +85,6 @@ def test_a_folder_being_written_is_refused_to_another_process(tmp_path):
     with pytest.raises(ParameterError, match="holds the outputs of abm run"):
         claim_folder(tmp_path / "run", "mc")
     (tmp_path / "study").mkdir()
-    (tmp_path / "study" / "study.json").write_text("{}")
-    with pytest.raises(ParameterError, match="holds the outputs of a study"):
+    (tmp_path / "study" / "experiment.json").write_text("{}")
+    with pytest.raises(ParameterError, match="holds the outputs of an experiment"):
         claim_folder(tmp_path / "study", "run")

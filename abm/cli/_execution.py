@@ -1,4 +1,4 @@
-"""How ``abm mc``, ``abm sweep`` and ``abm sa`` run a study: options in, summary out."""
+"""How ``abm mc``, ``abm sweep`` and ``abm sa`` run an experiment: options in, summary out."""
 
 from __future__ import annotations
 
@@ -8,13 +8,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from abm.experiments.runner import Study, StudyResult
-    from abm.experiments.study import Execution
+    from abm.experiments.execution import Execution
+    from abm.experiments.runner import Experiment, ExperimentResult
 
 
 def execution(args: argparse.Namespace) -> Execution:
     """The execution settings the options ask for."""
-    from abm.experiments.study import Execution
+    from abm.experiments.execution import Execution
 
     return Execution(
         executor=args.executor,
@@ -29,31 +29,31 @@ def execution(args: argparse.Namespace) -> Execution:
 
 def check_execution(args: argparse.Namespace) -> None:
     """Raise ParameterError now, before anything runs, if the executor options clash."""
-    from abm.experiments.study import resolve_execution
+    from abm.experiments.execution import resolve_execution
 
     resolve_execution(args.executor, args.workers, args.scheduler)
 
 
 def execute(
     command: str,
-    study: Study,
+    experiment: Experiment,
     folder: Path,
     args: argparse.Namespace,
     extra: dict[str, Any] | None = None,
-) -> tuple[StudyResult, Any]:
-    """Run ``study`` as the options say; an aborted study is one line on stderr and exit 1."""
-    from abm.experiments.runner import StudyAbortedError
-    from abm.experiments.study import execute as execute_study
+) -> tuple[ExperimentResult, Any]:
+    """Run ``experiment`` as the options say; an abort is one line on stderr, exit 1."""
+    from abm.experiments.execution import execute as execute_experiment
+    from abm.experiments.runner import ExperimentAbortedError
 
     try:
-        return execute_study(command, study, folder, execution(args), extra)
-    except StudyAbortedError as error:
+        return execute_experiment(command, experiment, folder, execution(args), extra)
+    except ExperimentAbortedError as error:
         print(f"abm {command}: error: {error}", file=sys.stderr)
         raise SystemExit(1) from None
 
 
-def summarise(result: StudyResult, folder: Path, description: str) -> int:
-    """Print the study's summary; return the exit code (1 if any run failed)."""
+def summarise(result: ExperimentResult, folder: Path, description: str) -> int:
+    """Print the experiment's summary; return the exit code (1 if any run failed)."""
     failed = len(result.failures)
     print(
         f"{description}: {result.n_runs} runs ({result.ran} now, {result.resumed} resumed), "

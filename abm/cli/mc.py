@@ -11,11 +11,11 @@ DESCRIPTION = (
     "Runs N replications of a scenario. Run i has the seed of child i of "
     "SeedSequence(master seed), so the results are identical whatever the executor and the "
     "number of workers. Runs are grouped into chunks streamed to DIR/chunks/ (memory does not "
-    "grow with N); --resume skips the chunks a crashed study finished. Writes runs.parquet "
+    "grow with N); --resume skips the chunks a crashed experiment finished. Writes runs.parquet "
     "(one row per run: seed, status, each observable's mean over the last output.summary_window "
     "periods), timeseries.parquet (run_id, step, observables), agents.parquet (if the scenario "
     "asks), a fan chart and manifest.json. A run that raises is reported with its run id and "
-    "seed and the study goes on (exit code 1 at the end; --fail-fast stops at once). Dask: "
+    "seed and the experiment goes on (exit code 1 at the end; --fail-fast stops at once). Dask: "
     "--executor dask starts a LocalCluster; --scheduler tcp://HOST:PORT uses a running one."
 )
 
@@ -32,7 +32,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def add_size_arguments(parser: argparse.ArgumentParser, *, replications: str, out: str) -> None:
-    """``--replications``, ``--seed``, ``--steps`` and ``--out``, shared by the study commands.
+    """``--replications``, ``--seed``, ``--steps`` and ``--out``, shared by the experiment commands.
 
     Their limits are the scenario schema's (:mod:`abm.options`).
     """
@@ -53,7 +53,7 @@ def add_size_arguments(parser: argparse.ArgumentParser, *, replications: str, ou
 
 
 def add_executor_arguments(parser: argparse.ArgumentParser) -> None:
-    """Options every study command takes (imports only argparse-level helpers)."""
+    """Options every experiment command takes (imports only argparse-level helpers)."""
     group = parser.add_argument_group("execution")
     group.add_argument(
         "--executor",
@@ -97,11 +97,11 @@ def run(args: argparse.Namespace) -> int:
 
     from abm.cli._execution import check_execution, execute, summarise
     from abm.cli.run import resolve_scenario
-    from abm.experiments.runner import Study
+    from abm.experiments.runner import Experiment
 
     scenario = resolve_scenario(args)
     check_execution(args)  # option errors before anything runs
-    study = Study(
+    experiment = Experiment(
         scenario,
         points=({},),
         replications=args.replications or scenario.experiment.replications,
@@ -109,7 +109,7 @@ def run(args: argparse.Namespace) -> int:
         chunk_size=args.chunk_size or scenario.experiment.chunk_size,
     )
     folder = Path(args.out) if args.out else Path("results") / f"{scenario.name}-mc"
-    result, manifest = execute("mc", study, folder, args)
+    result, manifest = execute("mc", experiment, folder, args)
     drawn = not result.stopped and scenario.output.figures and not args.no_figures
     if drawn and (folder / "timeseries.parquet").exists():
         from abm.figures.runs import fan_chart

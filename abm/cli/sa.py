@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from abm.cli.mc import add_executor_arguments
-from abm.cli.sweep import add_study_arguments
+from abm.cli.sweep import add_experiment_arguments
 from abm.options import integer
 
 HELP = "sensitivity analysis of a scenario (Sobol' or Morris, with confidence intervals)"
@@ -21,7 +21,7 @@ DESCRIPTION = (
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Register the options of ``abm sa``."""
-    add_study_arguments(parser)
+    add_experiment_arguments(parser)
     parser.add_argument(
         "--method",
         choices=("sobol", "morris"),
@@ -52,7 +52,7 @@ def run(args: argparse.Namespace) -> int:
     from abm.cli._execution import check_execution, execute, summarise
     from abm.cli.run import resolve_scenario
     from abm.cli.sweep import bounds_option
-    from abm.experiments.runner import Study
+    from abm.experiments.runner import Experiment
     from abm.experiments.sampling import sample_matrix, sample_points
     from abm.experiments.sensitivity import analyse, point_outcomes
     from abm.io import write_table
@@ -71,7 +71,7 @@ def run(args: argparse.Namespace) -> int:
     bounds = bounds_option(args, scenario)
     samples = args.samples or scenario.experiment.samples
     matrix = sample_matrix(args.method, bounds, samples, scenario.seed)
-    study = Study(
+    experiment = Experiment(
         scenario,
         points=sample_points(matrix, list(bounds)),
         replications=args.replications or scenario.experiment.replications,
@@ -80,7 +80,7 @@ def run(args: argparse.Namespace) -> int:
     )
     folder = Path(args.out) if args.out else Path("results") / f"{scenario.name}-sa-{args.method}"
     design = {"method": args.method, "samples": samples, "bounds": bounds}
-    result, manifest = execute("sa", study, folder, args, {"design": design})
+    result, manifest = execute("sa", experiment, folder, args, {"design": design})
     code = summarise(result, folder, f"sa {scenario.name}")
     if result.stopped or not (folder / "runs.parquet").exists():
         manifest.write(folder)
@@ -89,7 +89,7 @@ def run(args: argparse.Namespace) -> int:
 
     outcome = scenario.experiment.outcome
     runs = pd.read_parquet(folder / "runs.parquet")
-    outputs = point_outcomes(runs, outcome, len(study.points))
+    outputs = point_outcomes(runs, outcome, len(experiment.points))
     table = analyse(args.method, bounds, matrix, outputs, scenario.seed)
     written = write_table(table, folder, "sensitivity", csv=args.csv)
     if scenario.output.figures and not args.no_figures:
@@ -98,6 +98,6 @@ def run(args: argparse.Namespace) -> int:
         written += sensitivity_figure(table, args.method, outcome, folder, scenario.name)
     manifest.outputs += [path.name for path in written]
     manifest.write(folder)
-    print(f"{args.method} sensitivity of {outcome} ({len(study.points)} points):")
+    print(f"{args.method} sensitivity of {outcome} ({len(experiment.points)} points):")
     print(table.to_string(index=False, float_format=lambda v: f"{v:.4f}"))
     return code

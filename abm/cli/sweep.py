@@ -1,4 +1,4 @@
-"""``abm sweep``: a parameter study of a scenario, on a grid or a SALib sample."""
+"""``abm sweep``: a parameter sweep of a scenario, on a grid or a SALib sample."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Any
 
 from abm.cli.mc import add_executor_arguments, add_size_arguments
 
-HELP = "parameter study of a scenario: a grid (--param) or an LHS/Sobol sample (--sample)"
+HELP = "parameter sweep of a scenario: a grid (--param) or an LHS/Sobol sample (--sample)"
 DESCRIPTION = (
     "Runs a scenario at many parameter points, each replicated (experiment.replications or "
     "--replications). --param NAME=START:STOP:COUNT (repeatable) sweeps a market parameter on "
@@ -37,7 +37,7 @@ def parameter(text: str) -> tuple[str, tuple[float, ...]]:
     return name, numbers
 
 
-def add_study_arguments(parser: argparse.ArgumentParser) -> None:
+def add_experiment_arguments(parser: argparse.ArgumentParser) -> None:
     """The scenario, seed, steps, replications and output options of sweep and sa."""
     parser.add_argument("scenario", metavar="SCENARIO", help="scenario file (TOML)")
     parser.add_argument(
@@ -57,7 +57,7 @@ def add_study_arguments(parser: argparse.ArgumentParser) -> None:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Register the options of ``abm sweep``."""
-    add_study_arguments(parser)
+    add_experiment_arguments(parser)
     parser.add_argument(
         "--sample",
         nargs=2,
@@ -108,16 +108,16 @@ def run(args: argparse.Namespace) -> int:
     from abm.cli._execution import check_execution, execute, summarise
     from abm.cli.run import resolve_scenario
     from abm.errors import ParameterError
-    from abm.experiments.runner import Study
+    from abm.experiments.runner import Experiment
     from abm.experiments.sampling import grid_points, sample_matrix, sample_points
     from abm.scenarios import check_points, grid_values
 
     scenario = resolve_scenario(args)
     check_execution(args)
     sample = _sample_option(args)
-    experiment = scenario.experiment
-    if sample is None and experiment.sampler in ("lhs", "sobol") and not args.param:
-        sample = (experiment.sampler, experiment.samples)
+    table = scenario.experiment
+    if sample is None and table.sampler in ("lhs", "sobol") and not args.param:
+        sample = (table.sampler, table.samples)
     if sample is not None:
         sampler, samples = sample
         bounds = bounds_option(args, scenario)
@@ -136,7 +136,7 @@ def run(args: argparse.Namespace) -> int:
                 )
             check_points(scenario, sweep, "--param")
         else:
-            sweep = dict(experiment.sweep)
+            sweep = dict(table.sweep)
         if not sweep:
             raise ParameterError(
                 "nothing to sweep: give --param NAME=START:STOP:COUNT, --sample, or an "
@@ -144,16 +144,16 @@ def run(args: argparse.Namespace) -> int:
             )
         points = grid_points(sweep)
         names, design = list(sweep), {"sampler": "grid", "sweep": sweep}
-    study = Study(
+    experiment = Experiment(
         scenario,
         points=points,
-        replications=args.replications or experiment.replications,
+        replications=args.replications or table.replications,
         steps=scenario.horizon.steps,
-        chunk_size=args.chunk_size or experiment.chunk_size,
+        chunk_size=args.chunk_size or table.chunk_size,
     )
     folder = Path(args.out) if args.out else Path("results") / f"{scenario.name}-sweep"
-    result, manifest = execute("sweep", study, folder, args, {"design": design})
-    outcome = experiment.outcome
+    result, manifest = execute("sweep", experiment, folder, args, {"design": design})
+    outcome = table.outcome
     if not result.stopped and (folder / "runs.parquet").exists():
         import pandas as pd
 

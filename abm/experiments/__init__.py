@@ -1,10 +1,10 @@
-"""Experiments on the market: seeds, executors, the study runner, sampling and sensitivity.
+"""Experiments on the market: seeds, executors, the experiment runner, sampling and sensitivity.
 
 Modules:
     simulate: the one adapter between experiments and :mod:`abm.market`.
     seeds: per-run seeds from one ``SeedSequence``.
     executors: serial, process-pool and Dask executors behind one interface.
-    runner: the study runner (chunked parquet output, resume, failure records).
+    runner: the experiment runner (chunked parquet output, resume, failure records).
     sampling: grid sweeps and SALib samples.
     sensitivity: SALib Sobol and Morris indices.
 """

@@ -1,6 +1,6 @@
 """Executors: serial, a process pool and Dask, all behind ``concurrent.futures.Executor``.
 
-The study runner only calls ``submit`` and waits on the returned futures, so the laptop, the
+The experiment runner only calls ``submit`` and waits on the returned futures, so the laptop, the
 workstation and the cluster differ only in :func:`make_executor`. Dask is used through
 ``Client.get_executor()``; without a scheduler address a ``LocalCluster`` is started.
 """

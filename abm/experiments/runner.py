@@ -1,6 +1,6 @@
-"""The study runner: many runs of one scenario, streamed to disk in chunks, resumable.
+"""The experiment runner: many runs of one scenario, streamed to disk in chunks, resumable.
 
-A :class:`Study` is a scenario, a list of parameter points and a number of replications per
+A :class:`Experiment` is a scenario, a list of parameter points and a number of replications per
 point. Run ``i`` (point ``i // replications``, replication ``i % replications``) has the seed
 ``run_seed(master, i)`` (or ``run_seed(master, replication)`` with common random numbers), so a
 run depends only on (scenario, point, seed), never on the executor, the worker count or the
@@ -35,7 +35,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
 TABLES: tuple[str, ...] = ("runs", "timeseries", "agents")
-STUDY_FILE = "study.json"
+EXPERIMENT_FILE = "experiment.json"
 CHUNKS = "chunks"
 
 
@@ -51,7 +51,7 @@ class RunSpec:
 
 
 @dataclass(frozen=True)
-class Study:
+class Experiment:
     """A set of runs of one scenario.
 
     Attributes:
@@ -95,7 +95,7 @@ class Study:
         return [self.run(i) for i in range(start, min(start + self.chunk_size, self.n_runs))]
 
     def fingerprint(self) -> dict[str, Any]:
-        """What must match for ``--resume`` to continue this study."""
+        """What must match for ``--resume`` to continue this experiment."""
         return json_ready(
             {
                 # where the file was read from does not matter, only what it says
@@ -156,7 +156,7 @@ def run_chunk(task: ChunkTask) -> dict[str, Any]:
             series.append(_with_ids(frame, spec))
             if output.agents and tables.get("agents") is not None:
                 agents.append(_with_ids(tables["agents"], spec))
-        except Exception as error:  # reported with the run id and seed; the study goes on
+        except Exception as error:  # reported with the run id and seed; the experiment goes on
             row.update(status="failed", error=f"{type(error).__name__}: {error}")
         rows.append(row)
     return {
@@ -172,7 +172,7 @@ def _with_ids(frame: pd.DataFrame, spec: RunSpec) -> pd.DataFrame:
     return frame
 
 
-class StudyAbortedError(RuntimeError):
+class ExperimentAbortedError(RuntimeError):
     """A task was lost (a worker died, the cluster went away); finished chunks are kept."""
 
 
@@ -186,15 +186,15 @@ class Failure:
 
 
 @dataclass
-class StudyResult:
-    """What a study did.
+class ExperimentResult:
+    """What an experiment did.
 
     Attributes:
-        n_runs: Runs in the study.
+        n_runs: Runs in the experiment.
         ran: Runs executed in this invocation.
         resumed: Runs found finished on disk and skipped.
-        failures: Runs that raised (over the whole study).
-        stopped: True when ``fail_fast`` stopped the study early.
+        failures: Runs that raised (over the whole experiment).
+        stopped: True when ``fail_fast`` stopped the experiment early.
         wall_seconds: Wall time of this invocation.
         outputs: Files written at the top of the output folder.
     """
@@ -208,28 +208,28 @@ class StudyResult:
     outputs: list[str] = field(default_factory=list)
 
 
-def prepare_output(study: Study, folder: str | Path, *, resume: bool) -> None:
-    """Check, without writing, that ``folder`` can take this study (or resume it).
+def prepare_output(experiment: Experiment, folder: str | Path, *, resume: bool) -> None:
+    """Check, without writing, that ``folder`` can take this experiment (or resume it).
 
-    Raises ParameterError if the folder holds another study, or a study and no ``resume``.
+    Raises ParameterError if the folder holds another experiment, or this one and no ``resume``.
     """
-    marker = Path(folder) / STUDY_FILE
+    marker = Path(folder) / EXPERIMENT_FILE
     if not marker.exists():
         return
     if not resume:
         raise ParameterError(
-            f"--out {folder} already holds a study; pass --resume to continue it or choose "
+            f"--out {folder} already holds an experiment; pass --resume to continue it or choose "
             "another folder"
         )
     try:
         stored = json.loads(marker.read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError) as error:
         raise ParameterError(f"--resume: cannot read {marker} ({error})") from None
-    current = json.loads(json.dumps(study.fingerprint(), default=str))
+    current = json.loads(json.dumps(experiment.fingerprint(), default=str))
     if stored != current:
         differing = sorted(key for key in current if stored.get(key) != current.get(key))
         raise ParameterError(
-            f"--resume: {folder} holds a different study (differs in {', '.join(differing)}); "
+            f"--resume: {folder} holds a different experiment (differs in {', '.join(differing)}); "
             "use the same scenario and options, or another --out"
         )
 
@@ -273,8 +273,8 @@ def _write_chunk(folder: Path, index: int, tables: dict[str, Any]) -> dict[str, 
     return record
 
 
-def run_study(
-    study: Study,
+def run_experiment(
+    experiment: Experiment,
     folder: str | Path,
     executor: Executor,
     *,
@@ -285,12 +285,12 @@ def run_study(
     csv: bool = False,
     simulate: Callable[..., dict[str, Any]] | None = None,
     report: Callable[[str], None] | None = None,
-) -> StudyResult:
-    """Run a study through ``executor``, streaming chunks to ``folder``.
+) -> ExperimentResult:
+    """Run an experiment through ``executor``, streaming chunks to ``folder``.
 
     Args:
-        study: The runs.
-        folder: Output folder (``study.json``, ``chunks/``, then the assembled tables).
+        experiment: The runs.
+        folder: Output folder (``experiment.json``, ``chunks/``, then the assembled tables).
         executor: Any ``concurrent.futures.Executor`` (serial, process pool, Dask).
         workers: Used to size the window of tasks in flight (2 per worker).
         resume: Skip chunks already finished in ``folder``.
@@ -301,21 +301,21 @@ def run_study(
         report: Where failure lines go (default: stderr through tqdm).
 
     Returns:
-        The :class:`StudyResult`.
+        The :class:`ExperimentResult`.
     """
     from tqdm.auto import tqdm
 
     started = time.perf_counter()
     folder = Path(folder)
-    prepare_output(study, folder, resume=resume)
-    write_json(folder / STUDY_FILE, study.fingerprint())
+    prepare_output(experiment, folder, resume=resume)
+    write_json(folder / EXPERIMENT_FILE, experiment.fingerprint())
     done = finished_chunks(folder) if resume else {}
-    result = StudyResult(n_runs=study.n_runs)
+    result = ExperimentResult(n_runs=experiment.n_runs)
     result.resumed = sum(record["runs"] for record in done.values())
     for record in done.values():
         result.failures.extend(Failure(**item) for item in record["failures"])
     bar = tqdm(
-        total=study.n_runs,
+        total=experiment.n_runs,
         initial=result.resumed,
         unit="run",
         disable=not progress,
@@ -323,15 +323,15 @@ def run_study(
         dynamic_ncols=True,
     )
     say = report or (lambda line: bar.write(line, file=sys.stderr))
-    todo: Iterator[int] = (k for k in range(study.n_chunks) if k not in done)
+    todo: Iterator[int] = (k for k in range(experiment.n_chunks) if k not in done)
     window = max(2, 2 * workers)
     pending: dict[Future[Any], int] = {}
 
     def abort(index: int, error: BaseException) -> NoReturn:
         for other in pending:
             other.cancel()
-        runs = study.chunk(index)
-        raise StudyAbortedError(
+        runs = experiment.chunk(index)
+        raise ExperimentAbortedError(
             f"chunk {index} (runs {runs[0].run_id}-{runs[-1].run_id}) was lost: "
             f"{type(error).__name__}: {error}; finished chunks are kept, --resume continues"
         ) from error
@@ -340,7 +340,9 @@ def run_study(
         index = next(todo, None)
         if index is None:
             return False
-        task = ChunkTask(index, study.scenario, study.chunk(index), study.steps, simulate)
+        task = ChunkTask(
+            index, experiment.scenario, experiment.chunk(index), experiment.steps, simulate
+        )
         try:
             pending[executor.submit(run_chunk, task)] = index
         except Exception as error:  # the executor broke: name the chunk in flight that broke it
@@ -383,7 +385,7 @@ def run_study(
         bar.close()
     result.failures.sort(key=lambda failure: failure.run_id)
     if not result.stopped:
-        result.outputs = assemble(folder, study, done, csv=csv)
+        result.outputs = assemble(folder, experiment, done, csv=csv)
     result.wall_seconds = time.perf_counter() - started
     return result
 
@@ -423,18 +425,22 @@ def _parquet_to_csv(source: Path, target: Path) -> None:
 
 
 def assemble(
-    folder: str | Path, study: Study, done: dict[int, dict[str, Any]], *, csv: bool = False
+    folder: str | Path,
+    experiment: Experiment,
+    done: dict[int, dict[str, Any]],
+    *,
+    csv: bool = False,
 ) -> list[str]:
-    """Concatenate the finished chunks, in run-id order, into the study's tables."""
+    """Concatenate the finished chunks, in run-id order, into the experiment's tables."""
     folder = Path(folder)
-    missing = [k for k in range(study.n_chunks) if k not in done]
+    missing = [k for k in range(experiment.n_chunks) if k not in done]
     if missing:
         raise RuntimeError(f"chunks {missing[:5]} are not finished")
     written = []
     for stem in TABLES:
         files = [
             folder / CHUNKS / name
-            for k in range(study.n_chunks)
+            for k in range(experiment.n_chunks)
             for name in done[k]["files"]
             if name.startswith(f"{stem}-")
         ]
@@ -449,7 +455,7 @@ def assemble(
 
 
 def read_runs(folder: str | Path) -> pd.DataFrame:
-    """The assembled ``runs.parquet`` of a study folder."""
+    """The assembled ``runs.parquet`` of an experiment folder."""
     import pandas as pd
 
     return pd.read_parquet(Path(folder) / "runs.parquet")

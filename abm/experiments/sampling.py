@@ -1,7 +1,7 @@
-"""Parameter points of a study: full-factorial grids and SALib samples (LHS, Sobol, Morris).
+"""Parameter points of an experiment: full-factorial grids and SALib samples (LHS, Sobol, Morris).
 
 Points are dicts from a market path (``"regulator.penalty"``) to a value; integer fields get
-integer values. Samplers are seeded from the study's master seed, so a sample is reproducible.
+integer values. Samplers are seeded from the experiment's master seed, so a sample is reproducible.
 """
 
 from __future__ import annotations

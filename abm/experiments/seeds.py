@@ -1,7 +1,7 @@
 """Per-run seeds derived from one master ``SeedSequence``.
 
 Run ``i`` gets the seed of ``SeedSequence(master).spawn(n)[i]``, computed directly from the
-spawn key ``(i,)`` so a study of a million runs needs no list of a million sequences.
+spawn key ``(i,)`` so an experiment of a million runs needs no list of a million sequences.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ def run_seed(master: int, index: int) -> int:
     """The integer seed of run ``index`` (equal to child ``index`` of ``SeedSequence.spawn``).
 
     Args:
-        master: The study's master seed, ≥ 0.
+        master: The experiment's master seed, ≥ 0.
         index: The run's index (its run id, or its replication under common random numbers).
 
     Returns:

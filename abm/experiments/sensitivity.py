@@ -1,6 +1,6 @@
 """Sensitivity indices with SALib: Sobol' (S1, ST) and Morris (μ*, σ), with confidence intervals.
 
-The runs are evaluated by the study runner (any executor); SALib only samples and analyses.
+The runs are evaluated by the experiment runner (any executor); SALib only samples and analyses.
 Each point's output is its outcome averaged over the point's replications.
 """
 

@@ -1,4 +1,4 @@
-"""What ``abm mc``, ``abm sweep`` and ``abm sa`` share: choosing the executor, running a study.
+"""What ``abm mc``, ``abm sweep`` and ``abm sa`` share: the executor and running an experiment.
 
 Plain arguments in, results out: the command line turns its options into an
 :class:`Execution`, and reports what :func:`execute` returns or raises.
@@ -11,19 +11,19 @@ from pathlib import Path
 from typing import Any
 
 from abm.errors import ParameterError
-from abm.experiments.runner import Study, StudyResult, prepare_output, run_study
+from abm.experiments.runner import Experiment, ExperimentResult, prepare_output, run_experiment
 
 
 @dataclass(frozen=True)
 class Execution:
-    """How a study runs.
+    """How an experiment runs.
 
     Attributes:
         executor: ``"serial"``, ``"process"`` or ``"dask"``; None chooses (see
             :func:`resolve_execution`).
         workers: Worker processes; None: 1 for serial, the usable CPUs otherwise.
         scheduler: Address of a running Dask scheduler, or None.
-        resume: Skip the chunks a previous run of the same study finished.
+        resume: Skip the chunks a previous run of the same experiment finished.
         fail_fast: Stop at the first failed run.
         progress: Show a progress bar.
         csv: Also write the tables as CSV.
@@ -74,53 +74,53 @@ def resolve_execution(
 
 def execute(
     command: str,
-    study: Study,
+    experiment: Experiment,
     folder: Path,
     execution: Execution,
     extra: dict[str, Any] | None = None,
-) -> tuple[StudyResult, Any]:
-    """Run ``study`` into ``folder`` as ``execution`` says; prepare the manifest.
+) -> tuple[ExperimentResult, Any]:
+    """Run ``experiment`` into ``folder`` as ``execution`` says; prepare the manifest.
 
     Args:
         command: The manifest's command name (``"mc"``, ``"sweep"``, ``"sa"``).
-        study: The study to run.
+        experiment: The experiment to run.
         folder: Output folder.
         execution: Executor and runner switches.
-        extra: More entries for the manifest's ``study`` block.
+        extra: More entries for the manifest's ``experiment`` block.
 
     Returns:
-        The study result and the manifest (its ``outputs`` to be completed by the caller,
+        The experiment result and the manifest (its ``outputs`` to be completed by the caller,
         which then calls ``manifest.write``).
 
     Raises:
         ParameterError: The execution settings do not fit together.
-        StudyAbortedError: The study stopped (see :func:`~abm.experiments.runner.run_study`).
+        ExperimentAbortedError: The experiment stopped (see :func:`.runner.run_experiment`).
     """
     from abm.experiments.executors import make_executor
     from abm.io import claim_folder
     from abm.manifest import Manifest
 
     kind, workers = resolve_execution(execution.executor, execution.workers, execution.scheduler)
-    prepare_output(study, folder, resume=execution.resume)  # before anything is written
+    prepare_output(experiment, folder, resume=execution.resume)  # before anything is written
     claim_folder(folder, command)
     manifest = Manifest(
         command,
         {
-            "scenario": study.scenario.to_dict(),
-            "study": {
-                "runs": study.n_runs,
-                "points": len(study.points),
-                "replications": study.replications,
-                "steps": study.steps,
-                "chunk_size": study.chunk_size,
+            "scenario": experiment.scenario.to_dict(),
+            "experiment": {
+                "runs": experiment.n_runs,
+                "points": len(experiment.points),
+                "replications": experiment.replications,
+                "steps": experiment.steps,
+                "chunk_size": experiment.chunk_size,
                 **(extra or {}),
             },
         },
-        seed=study.seed,
+        seed=experiment.seed,
     )
     with make_executor(kind, workers, execution.scheduler) as (executor, description):
-        result = run_study(
-            study,
+        result = run_experiment(
+            experiment,
             folder,
             executor,
             workers=workers,
@@ -142,5 +142,5 @@ def execute(
         "stopped_early": result.stopped,
         "runs_per_second": round(result.ran / result.wall_seconds, 3) if result.ran else None,
     }
-    manifest.outputs = ["study.json", *result.outputs]
+    manifest.outputs = ["experiment.json", *result.outputs]
     return result, manifest
