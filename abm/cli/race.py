@@ -164,6 +164,7 @@ def _check(args: argparse.Namespace) -> None:
 
 def _case(args: argparse.Namespace) -> RaceCase:
     """The race setting these options describe."""
+    from abm.theory.race import RaceMarket
     from abm.theory.race_cases import RaceCase
     from abm.theory.value_functions import log_value, power_value
 
@@ -171,26 +172,28 @@ def _case(args: argparse.Namespace) -> RaceCase:
         open_compute=args.open,
         closed_compute=args.closed,
         upgrade_compute=args.upgrade,
-        catchup_compute=args.catchup,
-        catchup_day=args.catchup_day,
-        customers=args.customers,
-        days=args.days,
-        value=log_value() if args.value == "log" else power_value(args.scale, args.exponent),
-        rivals=tuple(args.rivals) if args.rivals else None,
-        discount=args.discount,
-        hazard=args.hazard,
-        valuations=tuple(args.valuations) if args.valuations else None,
-        pricing=args.pricing,
-        substitution=args.substitution,
-        substitution_discount=args.substitution_discount,
-        undercut=args.undercut,
+        setting=RaceMarket(
+            customers=args.customers,
+            days=args.days,
+            value=log_value() if args.value == "log" else power_value(args.scale, args.exponent),
+            catchup_compute=args.catchup,
+            catchup_day=args.catchup_day,
+            discount=args.discount,
+            hazard=args.hazard,
+            rival_compute=max(args.rivals) if args.rivals else None,
+            valuations=tuple(args.valuations) if args.valuations else None,
+            pricing=args.pricing,
+            substitution=args.substitution,
+            substitution_discount=args.substitution_discount,
+            undercut=args.undercut,
+        ),
     )
 
 
 def _inputs(args: argparse.Namespace, case: RaceCase) -> dict[str, Any]:
     """The resolved inputs, as printed and stored in the manifest."""
     inputs: dict[str, Any] = {
-        "value_function": case.value.name,
+        "value_function": case.setting.value.name,
         "customers": args.customers,
         "days": args.days,
         "open": args.open,

@@ -58,10 +58,10 @@ def catchup_figure(curve: CatchupCurve, case: RaceCase) -> Figure:
     figure, (gain_axis, spend_axis) = plt.subplots(
         1, 2, figsize=(14, 5.5), sharex=True, layout="constrained"
     )
+    setting = case.setting
+    day = int(setting.catchup_day) if setting.catchup_day is not None else 0
     when = (
-        f"on day {case.catchup_day}"
-        if case.hazard is None
-        else f"from day {case.catchup_day}, hazard {case.hazard:g}"
+        f"on day {day}" if setting.hazard is None else f"from day {day}, hazard {setting.hazard:g}"
     )
     gain_axis.plot(levels, gains, color=OKABE_ITO["blue"], linewidth=2.5, label="upgrade gain")
     gain_axis.axhline(
@@ -120,7 +120,7 @@ def catchup_figure(curve: CatchupCurve, case: RaceCase) -> Figure:
         else "Upgrade gain and optimal spend against the open catch-up"
     )
     figure.suptitle(
-        f"{finding} (f = {case.value.name}, n = {case.customers:g}, m = {case.days})",
+        f"{finding} (f = {setting.value.name}, n = {setting.customers:g}, m = {setting.days:g})",
         fontsize=15,
     )
     return figure

@@ -33,15 +33,19 @@ from abm.theory.race import (
     switching_threshold,
     upgrade_gain,
 )
-from abm.theory.value_functions import FloatArray, ValueFunction, log_value
+from abm.theory.value_functions import FloatArray
 
 #: Catch-up levels on the curve's geometric grid (the marked levels are added to it).
 CURVE_POINTS = 400
 
 
+#: The catch-up day of the seed's base case (``abm race --catchup-day``'s default).
+BASE_CATCHUP_DAY = 100
+
+
 @dataclass(frozen=True)
 class RaceCase:
-    """One race setting: the computes, the catch-up and the market's extensions.
+    """One race setting: the three computes of the story, in a market of :mod:`abm.theory.race`.
 
     Every default is the seed's base case (and ``abm race``'s default).
 
@@ -49,68 +53,32 @@ class RaceCase:
         open_compute: x > 0, the open model's compute before any catch-up.
         closed_compute: y > 0, the closed model the firm already has.
         upgrade_compute: z > 0, the candidate upgrade.
-        catchup_compute: x′ ≥ x after the catch-up, or None for no catch-up.
-        catchup_day: k ∈ [0, m], the catch-up day (with ``hazard``, the earliest one).
-        customers: n ≥ 0.
-        days: The horizon m ≥ 1.
-        value: The value function f.
-        rivals: Computes of rival closed models (the firm prices against the best), or None.
-        discount: Daily discount factor d ∈ (0, 1].
-        hazard: Daily probability h ∈ [0, 1] that the catch-up arrives from day k on, or None
-            for a sure catch-up on day k.
-        valuations: Customers' valuation scales, or None (all 1).
-        pricing: ``"uniform"`` or ``"discriminate"`` (matters only with ``valuations``).
-        substitution: σ ∈ [0, 1], share of another niche's customers who also buy.
-        substitution_discount: δ ∈ [0, 1], share of the premium those customers do not value.
-        undercut: ε ∈ [0, 1), share of the premium left to buyers.
+        setting: The market (customers, horizon, value function, the catch-up x′ on day k and
+            the extensions); its ``catchup_day`` is kept without a catch-up level too, for the
+            P3 thresholds.
     """
 
     open_compute: float = 1.0
     closed_compute: float = 4.0
     upgrade_compute: float = 16.0
-    catchup_compute: float | None = None
-    catchup_day: int = 100
-    customers: float = 1.0
-    days: int = 365
-    value: ValueFunction = field(default_factory=log_value)
-    rivals: tuple[float, ...] | None = None
-    discount: float = 1.0
-    hazard: float | None = None
-    valuations: tuple[float, ...] | None = None
-    pricing: str = "uniform"
-    substitution: float = 0.0
-    substitution_discount: float = 0.0
-    undercut: float = 0.0
+    setting: RaceMarket = field(default_factory=lambda: RaceMarket(catchup_day=BASE_CATCHUP_DAY))
 
     def market(self, *, catchup: bool = True) -> RaceMarket:
-        """The market settings of :mod:`abm.theory.race` for this case.
+        """The market with the catch-up (x′ on day k), or, with ``catchup=False``, without any.
 
         Args:
-            catchup: Include the catch-up (x′ on day k) when the case has one.
+            catchup: Include the catch-up when the case has one.
 
         Returns:
             The market settings; the day k is included only with the catch-up.
         """
-        with_catchup = catchup and self.catchup_compute is not None
-        return RaceMarket(
-            customers=self.customers,
-            days=self.days,
-            value=self.value,
-            catchup_compute=self.catchup_compute if with_catchup else None,
-            catchup_day=self.catchup_day if with_catchup else None,
-            discount=self.discount,
-            hazard=self.hazard,
-            rival_compute=max(self.rivals) if self.rivals else None,
-            valuations=self.valuations,
-            pricing=self.pricing,
-            substitution=self.substitution,
-            substitution_discount=self.substitution_discount,
-            undercut=self.undercut,
-        )
+        if catchup and self.setting.catchup_compute is not None:
+            return self.setting
+        return self.setting.replace(catchup_compute=None, catchup_day=None)
 
     def day_market(self) -> RaceMarket:
         """The market with the catch-up day k but no catch-up level (for the P3 thresholds)."""
-        return self.market(catchup=False).replace(catchup_day=self.catchup_day)
+        return self.setting.replace(catchup_compute=None)
 
 
 class UpgradeOutcome(NamedTuple):
@@ -196,7 +164,7 @@ def upgrade_outcome(case: RaceCase) -> UpgradeOutcome:
     """
     market = case.market()
     comparison = None
-    if case.valuations:
+    if case.setting.valuations is not None:
         comparison = pricing_comparison(case.closed_compute, case.open_compute, market)
         comparison = PricingComparison(
             float(comparison.uniform), float(comparison.discriminating), float(comparison.loss)
