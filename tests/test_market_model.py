@@ -412,3 +412,30 @@ def test_cli_refuses_forgone_rule_under_experience(tmp_path, capsys):
     err = capsys.readouterr().err
     assert code == 2 and "generalists.learning.information" in err
     assert not (tmp_path / "out").exists()
+
+
+def test_lambert_of_exp_matches_scipy_wrightomega():
+    from scipy.special import wrightomega
+
+    from abm.market.clearing import lambert_of_exp
+
+    z = np.concatenate(
+        (np.linspace(-60.0, 60.0, 20001), np.geomspace(60.0, 1e12, 500), -np.geomspace(60, 700, 50))
+    )
+    np.testing.assert_allclose(lambert_of_exp(z), wrightomega(z).real, rtol=1e-14, atol=0)
+    assert lambert_of_exp(np.array([np.inf, -np.inf])).tolist() == [np.inf, 0.0]
+
+
+def test_logit_prices_are_mutual_best_responses_in_a_dominated_niche():
+    # one product near share 1 (the case a best-response iteration converges slowly on)
+    niche = np.array([0, 0, 0, 1])
+    value = np.array([9.0, 0.2, 0.1, 0.3])
+    clearing = Clearing("logit", niche, value, np.zeros(4, bool), np.ones(2), np.zeros(2), 10.0)
+    sigma = 0.1
+    utility = (value - clearing.price) / sigma
+    for j in range(4):
+        rivals = [k for k in range(4) if niche[k] == niche[j] and k != j]
+        others = 1.0 + np.exp(utility[rivals]).sum()  # the outside option at value 0
+        share = np.exp(utility[j]) / (others + np.exp(utility[j]))
+        assert clearing.price[j] == pytest.approx(sigma / (1.0 - share), rel=1e-12)
+    assert clearing.share[0] > 0.98

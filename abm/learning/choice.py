@@ -57,8 +57,11 @@ def argmax_ties(
     tied = np.flatnonzero(counts > 1)
     if tied.size:
         pick = (rng.random(tied.size) * counts[tied]).astype(np.intp)
-        running = np.cumsum(best[tied], axis=1)
-        chosen[tied] = np.argmax(running > pick[:, None], axis=1)
+        # the maximisers of the tied rows in row-major order: row r's k-th one sits at the
+        # row's offset (the maximisers of the rows before it) plus k
+        where = np.flatnonzero(best[tied])
+        offset = np.cumsum(counts[tied]) - counts[tied]
+        chosen[tied] = where[offset + pick] % values.shape[1]
     return chosen
 
 
