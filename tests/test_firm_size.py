@@ -27,7 +27,7 @@ COUNTERFACTUAL = LearningConfig("best_response", {"inertia": 0.0}, "counterfactu
 BEFORE = {
     "captive": "6ac0a80fdbe5be9bd776d08d5fa3beea62feecd99aa776f0a0b56fdd40b9dcd8",
     "limit_pricing": "287dda18c9c1f8ecd6ebbf0315ca461b28c7ae2439f28e8c90690f2e12598454",
-    "logit": "d85fb589e18357ce1c307395de6c6dae591e3764e194d064f32a5b517f5e767b",
+    "logit": "86418e977c52208b1d1758ef30ff325b9a5084af49f8d330930987dd81bb190a",
 }
 
 

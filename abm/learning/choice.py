@@ -15,22 +15,32 @@ TIE_BREAKS = ("lowest", "random")
 _TIE_RELATIVE_TOLERANCE = 1e-12
 
 
+def softmax_weights(scores: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Row-wise e^(scores − row max): the softmax before normalising (enough for sampling)."""
+    return np.exp(scores - scores.max(axis=-1, keepdims=True))
+
+
 def softmax(scores: NDArray[np.float64]) -> NDArray[np.float64]:
     """Return the row-wise softmax of ``scores`` (shape ``(..., K)``), stable for large scores."""
-    shifted = scores - scores.max(axis=-1, keepdims=True)
-    weights = np.exp(shifted)
+    weights = softmax_weights(scores)
     return weights / weights.sum(axis=-1, keepdims=True)
 
 
 def sample_categorical(
     probabilities: NDArray[np.float64], rng: np.random.Generator
 ) -> NDArray[np.intp]:
-    """Draw one action per row of ``probabilities`` (shape ``(n, K)``) by inverse CDF."""
+    """Draw one action per row of ``probabilities`` (shape ``(n, K)``) by inverse CDF.
+
+    Rows need not sum to one: the draw is scaled by each row's total.
+    """
     cumulative = np.cumsum(probabilities, axis=1)
     draws = rng.random(probabilities.shape[0]) * cumulative[:, -1]
-    # count how many CDF steps lie below each draw; clip guards against rounding at the top
-    chosen = (cumulative <= draws[:, None]).sum(axis=1)
-    return np.minimum(chosen, probabilities.shape[1] - 1).astype(np.intp, copy=False)
+    # the first CDF step above each draw (argmax of a boolean row stops at its first True);
+    # a row with none (a zero row) takes the last action
+    above = cumulative > draws[:, None]
+    chosen = np.argmax(above, axis=1)
+    chosen[~above[:, -1]] = probabilities.shape[1] - 1
+    return chosen.astype(np.intp, copy=False)
 
 
 def maximisers(values: NDArray[np.float64]) -> NDArray[np.bool_]:

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from abm.learning.choice import column, sample_categorical, softmax
+from abm.learning.choice import column, sample_categorical, softmax, softmax_weights
 from abm.learning.interface import LearningRule, Observation, ParameterSpec
 from abm.learning.registry import register_rule
 
@@ -76,7 +76,7 @@ class LogitResponse(LearningRule):
 
     def act(self) -> NDArray[np.intp]:
         """Sample each agent's action from its logit probabilities."""
-        return sample_categorical(self.probabilities(), self.rng)
+        return sample_categorical(softmax_weights(self._precision * self.attractions), self.rng)
 
     def _learn(self, observation: Observation) -> None:
         assert observation.forgone is not None  # observe() enforces it for this rule

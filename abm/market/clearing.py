@@ -144,7 +144,8 @@ def _logit_equilibrium(
     given L, firm j's first-order condition fixes its markup x = p/σ − 1 by
     x + ln x − ln(1 + x) = qⱼ − L (qⱼ = vⱼ/σ − 1) and its share s = x/(1 + x), so the niche
     clears where F(L) = Σⱼ sⱼ(L) + e^{u₀ − L} − 1 = 0. F falls in L, F(u₀) > 0 and
-    F(ln(e^{u₀} + Σ e^{qⱼ})) < 0: Newton on L, bisecting whenever a step leaves the bracket.
+    F(ln(e^{u₀} + Σ e^{qⱼ})) < 0: Newton (in e^{−L}), bisecting whenever a step leaves the
+    bracket, each niche until its L moves by less than 1e-13 (relative).
 
     Args:
         niche: Niche of each product.
@@ -170,31 +171,43 @@ def _logit_equilibrium(
         level = 0.5 * (low + high)
     level = np.clip(level, low, high)
     log_markup = np.minimum(quality - level[niche], 0.0)
+    active = np.ones(n_niches, dtype=bool)
     for _ in range(_ITERATIONS):
-        log_markup = _markup_at(quality - level[niche], log_markup)
-        markup = np.exp(log_markup)
+        # only the niches that have not converged are solved again
+        members = np.flatnonzero(active[niche])
+        group = niche[members]
+        log_markup[members] = _markup_at(quality[members] - level[group], log_markup[members])
+        markup = np.exp(log_markup[members])
         share = markup / (1.0 + markup)
         outside_share = np.exp(outside_utility - level)
-        excess = np.bincount(niche, weights=share, minlength=n_niches) + outside_share - 1.0
-        # dsⱼ/dL = −x/((1 + x)(x(1 + x) + 1)); d e^{u₀ − L}/dL = −e^{u₀ − L}
+        excess = np.bincount(group, weights=share, minlength=n_niches) + outside_share - 1.0
+        # dF/dL: dsⱼ/dL = −x/((1 + x)(x(1 + x) + 1)), d e^{u₀ − L}/dL = −e^{u₀ − L}
         slope = (
             -np.bincount(
-                niche,
+                group,
                 weights=markup / ((1.0 + markup) * (markup * (1.0 + markup) + 1.0)),
                 minlength=n_niches,
             )
             - outside_share
         )
-        low = np.where(excess > 0.0, level, low)
-        high = np.where(excess < 0.0, level, high)
-        newton = level - excess / slope
+        low = np.where(active & (excess > 0.0), level, low)
+        high = np.where(active & (excess < 0.0), level, high)
+        # Below the root (F > 0) Newton in w = e^{−L}, in which F is linear while every share is
+        # small (sⱼ ≈ e^{qⱼ}·w), so such a niche clears at once; above it (F < 0) Newton in L,
+        # which a dominant product's share 1 − 1/(qⱼ − L) suits; out of the bracket: bisection
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            ratio = excess / slope
+            newton = level - np.where(excess > 0.0, np.log1p(ratio), ratio)
         inside = (newton >= low) & (newton <= high)
         updated = np.where(inside, newton, 0.5 * (low + high))
-        updated = np.where(excess == 0.0, level, updated)
-        moved = np.max(np.abs(updated - level) / (1.0 + np.abs(level)))
+        updated = np.where(active & (excess != 0.0), updated, level)
+        converged = np.abs(updated - level) <= _TOLERANCE * (1.0 + np.abs(level))
         level = updated
-        if moved <= _TOLERANCE:
+        active &= ~converged
+        if not active.any():
             break
+    else:  # bisection alone would have converged long before: a bug, not a hard market
+        raise RuntimeError(f"logit prices did not converge in {_ITERATIONS} iterations")
     return 1.0 + np.exp(_markup_at(quality - level[niche], log_markup))
 
 
