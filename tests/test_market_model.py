@@ -439,3 +439,27 @@ def test_logit_prices_are_mutual_best_responses_in_a_dominated_niche():
         share = np.exp(utility[j]) / (others + np.exp(utility[j]))
         assert clearing.price[j] == pytest.approx(sigma / (1.0 - share), rel=1e-12)
     assert clearing.share[0] > 0.98
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_logit_prices_meet_every_first_order_condition(seed):
+    # random niches from near-limit-pricing precision (one product with ~all of its niche) to
+    # diffuse demand; p_j = σ/(1 − s_j) with s_j recomputed here from the prices alone
+    rng = np.random.default_rng(seed)
+    count, niches = int(rng.integers(1, 40)), int(rng.integers(1, 6))
+    niche = rng.integers(0, niches, count)
+    value = rng.exponential(2.0, count) * rng.choice([0.1, 1.0, 10.0], count)
+    outside = rng.uniform(0.0, 2.0, niches)
+    precision = float(rng.choice([0.5, 5.0, 50.0, 500.0]))
+    clearing = Clearing(
+        "logit", niche, value, np.zeros(count, bool), np.ones(niches), outside, precision
+    )
+    sigma = 1.0 / precision
+    utility = (value - clearing.price) / sigma
+    for j in range(count):
+        rivals = (niche == niche[j]) & (np.arange(count) != j)
+        others = np.logaddexp.reduce(np.append(utility[rivals], outside[niche[j]] / sigma))
+        # 1 − s_j = D_j/(D_j + E_j), computed without subtracting from 1; at precision 500
+        # utilities reach 1e4, whose rounding alone moves 1 − s_j by ~1e-12 (relative)
+        not_j = np.exp(others - np.logaddexp(others, utility[j]))
+        assert clearing.price[j] == pytest.approx(sigma / not_j, rel=1e-10)
