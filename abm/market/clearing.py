@@ -30,7 +30,7 @@ responses. See ``docs/model.md`` ("Market clearing").
 
 from __future__ import annotations
 
-from typing import Final
+from typing import Final, NamedTuple
 
 import numpy as np
 from numpy.typing import NDArray
@@ -211,6 +211,62 @@ def _logit_equilibrium(
     return 1.0 + np.exp(_markup_at(quality - level[niche], log_markup))
 
 
+class Valuations(NamedTuple):
+    """What heterogeneous customers of one niche pay and keep under limit pricing, per niche.
+
+    Customer i values every product at vᵢ times its value; the leader, whose premium over the
+    best alternative is Δ, sells at one price to the customers who value Δ most (``uniform``),
+    or charges each vᵢ·Δ (``discriminate``). All four are customer-days (× the period's days).
+
+    Attributes:
+        capture: Revenue per unit of premium: uniform max_k k·v₍ₖ₎ (scales sorted down),
+            discriminate Σ vᵢ.
+        buyers: Customer-days served: k* (the maximiser) or all customers.
+        valuation: Σ vᵢ, what every customer gets from the best alternative per unit of value.
+        buyer_valuation: Σ of the buyers' scales, what they get per unit of premium.
+    """
+
+    capture: FloatArray
+    buyers: FloatArray
+    valuation: FloatArray
+    buyer_valuation: FloatArray
+
+
+def niche_valuations(scales: list[FloatArray], pricing: str, days: float) -> Valuations:
+    """The :class:`Valuations` of niches whose customers have valuation ``scales`` (one array each).
+
+    Args:
+        scales: Per niche, every customer's valuation scale vᵢ ≥ 0.
+        pricing: ``"uniform"`` or ``"discriminate"``.
+        days: Days per period.
+
+    Returns:
+        The per-niche summaries, in customer-days.
+    """
+    capture, buyers, valuation, buyer_valuation = [], [], [], []
+    for values in scales:
+        descending = -np.sort(-np.asarray(values, dtype=float))
+        total = float(descending.sum())
+        if pricing == "discriminate" or descending.size == 0:
+            capture.append(total)
+            buyers.append(float(descending.size))
+            buyer_valuation.append(total)
+        else:
+            # price v₍ₖ₎·Δ sells to the k customers who value the premium most
+            revenue = descending * np.arange(1, descending.size + 1)
+            best = int(np.argmax(revenue))
+            capture.append(float(revenue[best]))
+            buyers.append(float(best + 1))
+            buyer_valuation.append(float(descending[: best + 1].sum()))
+        valuation.append(total)
+    return Valuations(
+        *(
+            np.asarray(column, dtype=float) * days
+            for column in (capture, buyers, valuation, buyer_valuation)
+        )
+    )
+
+
 class Clearing:
     """One period's clearing of every niche, and the revenue of one-product deviations.
 
@@ -226,6 +282,8 @@ class Clearing:
         precision: Logit precision 1/σ > 0 (``logit`` only).
         initial_price: Where the logit price iteration starts, per product (NaN or None: σ);
             last period's prices make it converge in a few iterations.
+        valuations: Heterogeneous customers under ``limit_pricing`` (None: every customer
+            values products alike, so the leader sells to all at its premium).
 
     Attributes:
         price, share, revenue: Per product (share of the niche's customers).
@@ -244,6 +302,7 @@ class Clearing:
         outside: FloatArray,
         precision: float = 1.0,
         initial_price: FloatArray | None = None,
+        valuations: Valuations | None = None,
     ) -> None:
         self.rule = rule
         self.niche = np.asarray(niche, dtype=np.intp)
@@ -254,6 +313,7 @@ class Clearing:
         self.n_niches = self.size.shape[0]
         self.scale = 1.0 / float(precision)
         self._initial_price = initial_price
+        self.valuations = valuations or Valuations(self.size, self.size, self.size, self.size)
         getattr(self, f"_clear_{rule}")()
 
     # --- realised clearing -------------------------------------------------------------------
@@ -280,11 +340,27 @@ class Clearing:
         # (a tied leader's rival is the other leader, since ``second`` then equals ``best``)
         self.rival_best = np.where(value >= best[niche], second[niche], best[niche])
         alternative = np.maximum(self.rival_best, self.outside[niche])
-        self.price = np.maximum(value - alternative, 0.0)
-        self.share = (self.price > 0.0).astype(float)
-        self.revenue = self.size[niche] * self.price
-        # customers keep the best alternative to the leader (the outside option if it leads)
-        self.consumer_surplus = self.size * np.maximum(second, self.outside)
+        demand = self.valuations
+        # the premium per unit of valuation; its price is the premium (identical customers)
+        # or the uniform price's share of it; it sells to the buyers
+        self.premium = np.maximum(value - alternative, 0.0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            per_buyer = np.where(demand.buyers > 0.0, demand.capture / demand.buyers, 0.0)
+            self.share = np.where(
+                self.premium > 0.0,
+                np.where(self.size > 0.0, demand.buyers / self.size, 0.0)[niche],
+                0.0,
+            )
+        self.price = self.premium * per_buyer[niche]
+        self.revenue = demand.capture[niche] * self.premium
+        # every customer keeps the best alternative to the leader (the outside option if it
+        # leads); the buyers also keep what they value the premium at above its price
+        leader = np.maximum(best - np.maximum(second, self.outside), 0.0)
+        leader = np.where(np.isfinite(leader), leader, 0.0)
+        self.consumer_surplus = (
+            demand.valuation * np.maximum(second, self.outside)
+            + (demand.buyer_valuation - demand.capture) * leader
+        )
 
     def _clear_logit(self) -> None:
         niche, value, n, scale = self.niche, self.value, self.n_niches, self.scale
@@ -375,7 +451,11 @@ class Clearing:
                 else np.where(entering, self.niche_best[niche], self.rival_best[safe])
             )
             margin = value - np.maximum(rival, outside)
-            return size * np.maximum(margin, 0.0), size * (margin > 0.0)
+            demand = self.valuations
+            return (
+                demand.capture[niche] * np.maximum(margin, 0.0),
+                demand.buyers[niche] * (margin > 0.0),
+            )
         scale = self.scale
         rivals = (
             self.niche_log[niche]

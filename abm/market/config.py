@@ -44,6 +44,9 @@ RegulatorMode = Literal["static", "schedule", "adaptive"]
 AdaptiveLever = Literal["theta", "penalty"]
 FrontierMode = Literal["endogenous", "exogenous"]
 ValueFunction = Literal["log", "power"]
+Pricing = Literal["uniform", "discriminate"]
+#: Most customers per niche when each one has its own valuation (one array entry each).
+_MAX_CUSTOMERS = 1_000_000
 DemandRule = Literal[DEMAND_RULES]  # type: ignore[valid-type]
 
 BARGAINING: tuple[str, ...] = typing.get_args(Bargaining)
@@ -310,10 +313,46 @@ class DemandConfig(Schema):
     days_per_period: Real = Field(
         1.0, gt=0.0, description="days one period stands for (revenue is per customer-day)"
     )
+    valuations: PerAgent(0.0) = _constant(  # type: ignore[valid-type]
+        1.0,
+        "valuation scale vᵢ of each customer, drawn per customer (limit_pricing; customer i "
+        "values every product at vᵢ × its value)",
+    )
+    pricing: Pricing = Field(
+        "uniform",
+        description="with varied valuations: one price per product (uniform) or each customer "
+        "pays its own valuation of the premium (discriminate)",
+    )
+
+    @property
+    def varied_valuations(self) -> bool:
+        """Whether customers' valuation scales differ (or differ from 1)."""
+        return not (self.valuations.kind == "constant" and self.valuations.value == 1.0)
 
     @model_validator(mode="after")
     def _per_niche(self) -> DemandConfig:
         _check_lengths(self, ("customers",), self.niches)
+        if self.varied_valuations:
+            if self.rule != "limit_pricing":
+                raise ParameterError(
+                    f"{PATH}.valuations: varied valuations need rule = 'limit_pricing' (logit "
+                    f"customers differ already; captive customers have no choice), got "
+                    f"{self.rule!r}"
+                )
+            customers = self.customers
+            counts = (
+                [customers.value]
+                if customers.kind == "constant"
+                else customers.values
+                if customers.kind == "list"
+                else None
+            )
+            if counts is None or any(float(c) != int(c) or c > _MAX_CUSTOMERS for c in counts):
+                raise ParameterError(
+                    f"{PATH}.customers: with varied valuations each niche's customers must be a "
+                    f"whole number in [0, {_MAX_CUSTOMERS}] (a constant or a list), got "
+                    f"{customers.kind}"
+                )
         return self
 
 
@@ -341,6 +380,13 @@ class FrontierConfig(Schema):
         0.0, ge=0.0, description="exogenous catch-up compute x′ (0: none)"
     )
     catchup_period: Int = Field(0, ge=0, description="period from which x′ applies")
+    catchup_hazard: Real = Field(
+        1.0,
+        ge=0.0,
+        le=1.0,
+        description="probability per period that the catch-up arrives, from catchup_period on "
+        "(1: it arrives then for sure)",
+    )
 
 
 class FirmSizeConfig(Schema):

@@ -34,7 +34,7 @@ import pandas as pd
 
 from abm.errors import ParameterError
 from abm.market.agents import ClosedFirm, Generalist, Regulator, Specialist
-from abm.market.clearing import Clearing
+from abm.market.clearing import Clearing, Valuations, niche_valuations
 from abm.market.config import MarketConfig
 from abm.market.distributions import draw
 from abm.market.network import build_network, same_group, write_graphml
@@ -90,9 +90,15 @@ class MarketModel(mesa.Model):
             else np.random.default_rng(0)
         )
         self.in_house = InHouse(cfg.firm_size, self.generalists.count, niches, f_rng)
+        # an uncertain catch-up draws its arrival from its own generator, spawned after the
+        # others (so they draw as without it)
+        self._arrival_rng = self.rng.spawn(1)[0] if cfg.frontier.catchup_hazard < 1.0 else None
+        self.catchup_arrived = False
         customers = draw(cfg.demand.customers, d_rng, niches, "demand.customers", 0.0)
         self.customers = customers
         self.niche_size = customers * cfg.demand.days_per_period
+        # customers' valuation scales: their own generator too, spawned only when they vary
+        self.valuations = self._draw_valuations()
         self.policy = Policy(cfg.regulator)
         self.value_function = self.closed_firms.value_function
         self.floor_value = float(self.value_function(cfg.frontier.floor_compute))
@@ -196,7 +202,8 @@ class MarketModel(mesa.Model):
         """The outside option this period (exogenous: x, then x′ from ``catchup_period`` on)."""
         frontier = self.config.frontier
         if frontier.mode == "exogenous":
-            late = frontier.catchup_compute > 0 and self.steps - 1 >= frontier.catchup_period
+            self.catchup_arrived = self.catchup_arrived or self._catchup_arrives()
+            late = frontier.catchup_compute > 0 and self.catchup_arrived
             self.open_compute = float(frontier.catchup_compute if late else frontier.compute)
             return float(self.value_function(self.open_compute))
         g = self.generalists
@@ -204,6 +211,31 @@ class MarketModel(mesa.Model):
         value = float(self._outside_value(np.asarray(best)))
         self.open_compute = float(self.value_function.compute_for_value(value))
         return value
+
+    def _draw_valuations(self) -> Valuations | None:
+        """Each customer's valuation scale (its own generator, spawned last), or None (all 1)."""
+        demand = self.config.demand
+        if not demand.varied_valuations:
+            return None
+        rng = self.rng.spawn(1)[0]
+        scales = [
+            draw(demand.valuations, rng, int(count), "demand.valuations", 0.0)
+            for count in self.customers
+        ]
+        return niche_valuations(scales, demand.pricing, demand.days_per_period)
+
+    def _catchup_arrives(self) -> bool:
+        """Whether the exogenous catch-up arrives this period.
+
+        Surely at ``catchup_period``; with a hazard h < 1, with probability h each period from
+        then on.
+        """
+        frontier = self.config.frontier
+        if self.steps - 1 < frontier.catchup_period:
+            return False
+        if self._arrival_rng is None:
+            return True
+        return bool(self._arrival_rng.random() < frontier.catchup_hazard)
 
     def _derivative_value(self, alpha0: np.ndarray, effort: np.ndarray) -> np.ndarray:
         return self.config.frontier.value_per_alpha * (alpha0 + effort)
@@ -253,6 +285,7 @@ class MarketModel(mesa.Model):
             np.full(self.niche_size.shape, self.outside),
             demand.precision,
             np.concatenate((s.price[derivatives], ih.price[own], c.price)),  # last period's
+            self.valuations,
         )
 
     def _settle(self, clearing: Clearing, theta: float, penalty: float) -> None:

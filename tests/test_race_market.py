@@ -1,0 +1,207 @@
+"""The race inside the market: each extension switch reduces to the base case when off, and when
+on it moves revenue and the upgrade incentive as Model II's theory module computes."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from abm.errors import ParameterError
+from abm.market import MarketConfig, MarketModel
+from abm.market.checks import race_config
+from abm.market.clearing import Clearing, niche_valuations
+from abm.theory.race import (
+    RaceMarket,
+    closed_revenue,
+    discrimination_capture,
+    uniform_price_capture,
+    upgrade_gain,
+)
+
+DAYS = 365  # race_config: x = 1, y = 4, catch-up day 100, horizon 365 days, one day per period
+
+
+def _series(model: MarketModel) -> np.ndarray:
+    return model.timeseries().to_numpy(dtype=float)
+
+
+# --- an uncertain catch-up (hazard) ---------------------------------------------------------
+
+
+def test_hazard_one_is_the_sure_catchup_bit_for_bit():
+    sure = MarketModel(race_config(catchup=8.0), rng=3).run(150)
+    config = race_config(catchup=8.0)
+    config.frontier.catchup_hazard = 1.0
+    again = MarketModel(config, rng=3).run(150)
+    np.testing.assert_array_equal(_series(sure), _series(again))
+
+
+def _hazard_config(hazard: float, catchup_period: int = 10, levels: int = 1) -> MarketConfig:
+    config = race_config(levels=levels, catchup=8.0)
+    config.frontier.catchup_hazard = hazard
+    config.frontier.catchup_period = catchup_period
+    return config
+
+
+def test_hazard_delays_the_catchup_as_a_geometric_arrival():
+    # per period h = 0.1 from period 10 on: P(arrived by period t) = 1 − (1 − h)^(t − 9)
+    hazard, runs, horizon = 0.1, 120, 40
+    arrived = np.zeros(horizon)
+    for seed in range(runs):
+        model = MarketModel(_hazard_config(hazard), rng=seed).run(horizon)
+        arrived += model.timeseries()["open_frontier"].to_numpy()[1:] == 8.0
+    periods = np.arange(horizon)
+    expected = np.where(periods >= 10, 1.0 - (1.0 - hazard) ** (periods - 9), 0.0)
+    error = np.sqrt(expected * (1.0 - expected) / runs)
+    assert np.all(np.abs(arrived / runs - expected) <= 4.0 * error + 1e-12)
+
+
+def test_a_later_catchup_keeps_the_upgrade_incentive_higher_as_model_two_says():
+    # P2 with x′ = 8 > y = 4: upgrading to z = 16 gains f(z) − f(y) a day before the catch-up
+    # and f(z) − f(x′) after it, so every period the catch-up is late adds f(x′) − f(y) > 0
+    before, after = np.log(16.0 / 4.0), np.log(16.0 / 8.0)
+    horizon, sums = 120, []
+    for seed in range(5):
+        model = MarketModel(_hazard_config(0.05), rng=seed).run(horizon)
+        frame = model.timeseries().iloc[1:]
+        late = int(np.count_nonzero(frame["open_frontier"].to_numpy() < 8.0))
+        total = float(frame["upgrade_incentive"].sum())
+        assert total == pytest.approx(late * before + (horizon - late) * after, rel=1e-12)
+        sums.append(total)
+    sure = MarketModel(_hazard_config(1.0), rng=0).run(horizon).timeseries().iloc[1:]
+    theory = upgrade_gain(
+        4.0, 16.0, 1.0, RaceMarket(days=horizon, catchup_compute=8.0, catchup_day=10)
+    )
+    assert float(sure["upgrade_incentive"].sum()) == pytest.approx(float(theory), rel=1e-12)
+    assert min(sums) >= float(theory)  # a hazard only delays: the gain never falls
+    with_hazard = upgrade_gain(
+        4.0, 16.0, 1.0, RaceMarket(days=horizon, catchup_compute=8.0, catchup_day=10, hazard=0.05)
+    )
+    assert float(with_hazard) > float(theory)  # and Model II agrees on the direction
+
+
+# --- several closed firms per niche -----------------------------------------------------------
+
+
+def test_two_closed_firms_in_one_niche_price_against_the_best_rival():
+    config = race_config(catchup=0.0)
+    config.closed_firms.count = 2  # firm f sells in niche f mod 1: both in the one niche
+    config.closed_firms.initial_compute = [4.0, 2.0]
+    model = MarketModel(config, rng=0).run(DAYS)
+    c = model.closed_firms
+    market = RaceMarket(rival_compute=2.0)
+    assert c.cumulative_revenue[0] == pytest.approx(float(closed_revenue(4.0, 1.0, market)))
+    assert c.cumulative_revenue[1] == 0.0  # the weaker closed model prices at zero
+    assert np.log(4.0 / 2.0) * DAYS == pytest.approx(c.cumulative_revenue[0])
+    # a rival closed model above the open one lowers the leader's revenue (its outside option)
+    alone = MarketModel(race_config(catchup=0.0), rng=0).run(DAYS).closed_firms
+    assert alone.cumulative_revenue[0] > c.cumulative_revenue[0]
+
+
+def test_equal_closed_rivals_undercut_to_zero():
+    config = race_config(catchup=0.0)
+    config.closed_firms.count = 2
+    model = MarketModel(config, rng=0).run(10)
+    assert model.closed_firms.cumulative_revenue.tolist() == [0.0, 0.0]
+
+
+# --- heterogeneous customers: uniform price or price discrimination ------------------------
+
+
+SCALES = [np.array([2.0, 1.5, 1.0, 0.6, 0.3]), np.array([1.0, 1.0]), np.array([0.4, 3.0, 0.2])]
+
+
+@pytest.mark.parametrize("pricing", ["uniform", "discriminate"])
+def test_niche_valuations_match_model_two_captures(pricing):
+    summary = niche_valuations(SCALES, pricing, days=2.0)
+    capture = uniform_price_capture if pricing == "uniform" else discrimination_capture
+    for k, scales in enumerate(SCALES):
+        # the theory's capture is per customer; the market's counts customer-days
+        assert summary.capture[k] == pytest.approx(2.0 * scales.size * float(capture(scales)))
+        # brute force over every uniform price vᵢ·Δ: who buys, and what it earns
+        if pricing == "uniform":
+            revenues = [v * np.count_nonzero(scales >= v) for v in scales]
+            best = scales[int(np.argmax(revenues))]
+            assert summary.buyers[k] == pytest.approx(2.0 * np.count_nonzero(scales >= best))
+
+
+def test_limit_pricing_with_valuations_charges_the_uniform_price_and_keeps_the_rest():
+    scales = SCALES[0]
+    valuations = niche_valuations([scales], "uniform", days=1.0)
+    niche, value = np.array([0, 0]), np.array([3.0, 1.0])
+    clearing = Clearing(
+        "limit_pricing",
+        niche,
+        value,
+        np.zeros(2, bool),
+        np.array([5.0]),
+        np.array([0.5]),
+        valuations=valuations,
+    )
+    premium = 3.0 - 1.0  # the rival derivative (1.0) beats the open model (0.5)
+    revenues = [v * premium * np.count_nonzero(scales >= v) for v in scales]
+    assert clearing.revenue[0] == pytest.approx(max(revenues))
+    assert clearing.revenue[1] == 0.0
+    price = clearing.price[0]
+    buyers = scales[scales * premium >= price - 1e-12]
+    surplus = scales.sum() * 1.0 + np.sum(buyers * premium - price)
+    assert clearing.consumer_surplus[0] == pytest.approx(surplus)
+
+
+@pytest.mark.parametrize("pricing", ["uniform", "discriminate"])
+def test_a_closed_firm_with_varied_customers_earns_model_two_revenue(pricing):
+    scales = [2.0, 1.5, 1.0, 0.6, 0.3]
+    config = race_config(catchup=8.0)
+    config.demand.customers = 5.0
+    config.demand.valuations = scales  # one value per customer
+    config.demand.pricing = pricing
+    model = MarketModel(config, rng=0).run(DAYS)
+    market = RaceMarket(
+        customers=5.0,
+        catchup_compute=8.0,
+        catchup_day=100,
+        valuations=np.array(scales),
+        pricing=pricing,
+    )
+    assert model.closed_firms.cumulative_revenue[0] == pytest.approx(
+        float(closed_revenue(4.0, 1.0, market)), rel=1e-12
+    )
+
+
+def test_uniform_pricing_loses_revenue_against_discrimination():
+    revenue = {}
+    for pricing in ("uniform", "discriminate"):
+        config = race_config(catchup=0.0)
+        config.demand.customers = 5.0
+        config.demand.valuations = [2.0, 1.5, 1.0, 0.6, 0.3]
+        config.demand.pricing = pricing
+        revenue[pricing] = MarketModel(config, rng=0).run(20).closed_firms.cumulative_revenue[0]
+    assert revenue["uniform"] < revenue["discriminate"]
+
+
+def test_valuations_of_one_are_identical_customers_bit_for_bit():
+    base = MarketModel(race_config(catchup=8.0), rng=1).run(120)
+    config = race_config(catchup=8.0)
+    config.demand.valuations = 1.0
+    config.demand.pricing = "discriminate"
+    again = MarketModel(config, rng=1).run(120)
+    np.testing.assert_array_equal(_series(base), _series(again))
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"rule": "logit", "valuations": [1.0, 2.0]}, "demand.valuations: varied valuations need"),
+        (
+            {
+                "rule": "limit_pricing",
+                "customers": 2.5,
+                "valuations": {"kind": "uniform", "low": 0.5, "high": 1.5},
+            },
+            "whole number",
+        ),
+    ],
+)
+def test_varied_valuations_are_refused_where_they_do_not_apply(changes, message):
+    with pytest.raises(ParameterError, match=message):
+        MarketConfig.from_dict({"demand": changes})
