@@ -9,7 +9,7 @@ import pytest
 from abm.errors import ParameterError
 from abm.market import MarketConfig, MarketModel
 from abm.market.checks import race_config
-from abm.market.clearing import Clearing, niche_valuations
+from abm.market.clearing import Clearing, SubstitutingClearing, niche_valuations
 from abm.theory.race import (
     RaceMarket,
     closed_revenue,
@@ -192,6 +192,7 @@ def test_valuations_of_one_are_identical_customers_bit_for_bit():
     ("changes", "message"),
     [
         ({"rule": "logit", "valuations": [1.0, 2.0]}, "demand.valuations: varied valuations need"),
+        ({"rule": "captive", "substitution": 0.5}, "demand.substitution: substitution across"),
         (
             {
                 "rule": "limit_pricing",
@@ -205,3 +206,53 @@ def test_valuations_of_one_are_identical_customers_bit_for_bit():
 def test_varied_valuations_are_refused_where_they_do_not_apply(changes, message):
     with pytest.raises(ParameterError, match=message):
         MarketConfig.from_dict({"demand": changes})
+
+
+# --- substitution across niches -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("share", "discount"), [(0.5, 0.0), (0.3, 0.4), (1.0, 1.0)])
+def test_substitution_adds_model_two_revenue_and_upgrade_gain(share, discount):
+    config = race_config(catchup=8.0)
+    config.demand.substitution = share
+    config.demand.substitution_discount = discount
+    model = MarketModel(config, rng=0).run(DAYS)
+    market = RaceMarket(
+        catchup_compute=8.0,
+        catchup_day=100,
+        substitution=share,
+        substitution_discount=discount,
+    )
+    firms = model.closed_firms
+    assert firms.cumulative_revenue[0] == pytest.approx(float(closed_revenue(4.0, 1.0, market)))
+    incentive = float(model.timeseries()["upgrade_incentive"].iloc[1:].sum())
+    assert incentive == pytest.approx(float(upgrade_gain(4.0, 16.0, 1.0, market)))
+
+
+def test_substitution_off_is_the_base_case_bit_for_bit():
+    base = MarketModel(race_config(catchup=8.0), rng=2).run(60)
+    config = race_config(catchup=8.0)
+    config.demand.substitution_discount = 0.7  # without σ nothing substitutes
+    np.testing.assert_array_equal(_series(base), _series(MarketModel(config, rng=2).run(60)))
+
+
+def test_substitutes_serve_the_next_niche_and_leave_its_own_products_alone():
+    # two niches, one closed firm each (y = 4 and y = 16), logit demand: each firm also sells
+    # to σ of the other niche's customers, in a segment of its own
+    niche, value = np.array([0, 1]), np.log(np.array([4.0, 16.0]))
+    size, outside = np.array([3.0, 5.0]), np.zeros(2)
+    plain = Clearing("logit", niche, value, np.ones(2, bool), size, outside, 4.0)
+    both = SubstitutingClearing(
+        "logit", niche, value, np.ones(2, bool), size, outside, 4.0, substitution=0.5, discount=0.2
+    )
+    np.testing.assert_allclose(both.price, plain.price)  # the niches price as before
+    segment = Clearing(
+        "logit", niche, 0.8 * value, np.ones(2, bool), 0.5 * size[::-1], outside, 4.0
+    )
+    np.testing.assert_allclose(both.revenue, plain.revenue + segment.revenue)
+    np.testing.assert_allclose(
+        both.consumer_surplus, plain.consumer_surplus + segment.consumer_surplus[::-1]
+    )
+    # a deviation re-prices in both places
+    again = both.deviation_revenue(niche, value, np.arange(2))
+    np.testing.assert_allclose(again, both.revenue)

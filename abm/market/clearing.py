@@ -465,3 +465,117 @@ class Clearing:
         markup = lambert_of_exp(value / scale - 1.0 - np.logaddexp(rivals, outside / scale))
         # at its best response p = σ(1 + x) and share x/(1 + x): revenue per customer is σx
         return size * scale * markup, size * markup / (1.0 + markup)
+
+
+class SubstitutingClearing:
+    """A clearing in which every product also serves the next niche's customers at a discount.
+
+    A share σ of niche n + 1's customers (mod N) also buy from niche n's products, valuing
+    each product's premium over the open model at (1 − δ) of what niche n's customers do: a
+    product of value v is worth v′ = v₀ + (1 − δ)(v − v₀) to them (v₀ the open model). These
+    customers form a separate segment (they buy there in addition to their own niche, and each
+    product prices the segment separately), cleared by the same rule as the niches. Per product,
+    revenue and deviations add the segment's to the niche's; price and share are the niche's.
+    With σ = 0 the market uses :class:`Clearing` itself, so the switch off is the base case.
+
+    Args:
+        substitution: σ ∈ (0, 1], the share of the next niche's customers.
+        discount: δ ∈ [0, 1], the share of the premium those customers do not value.
+        Others: as :class:`Clearing` (``initial_price`` applies to the niches; the segments start
+            from σ).
+    """
+
+    def __init__(
+        self,
+        rule: str,
+        niche: IntArray,
+        value: FloatArray,
+        captive_outside: NDArray[np.bool_],
+        size: FloatArray,
+        outside: FloatArray,
+        precision: float = 1.0,
+        initial_price: FloatArray | None = None,
+        valuations: Valuations | None = None,
+        *,
+        substitution: float,
+        discount: float,
+    ) -> None:
+        niche = np.asarray(niche, dtype=np.intp)
+        value = np.asarray(value, dtype=float)
+        size, outside = np.asarray(size, dtype=float), np.asarray(outside, dtype=float)
+        n, count = size.shape[0], value.size
+        self.rule, self.niche, self.value = rule, niche, value
+        self.size, self.outside, self.n_niches = size, outside, n
+        self.substitution, self.discount = float(substitution), float(discount)
+        # segment n holds niche n's products and σ of niche n + 1's customers
+        self._neighbour = (np.arange(n) + 1) % n
+        demand = valuations or Valuations(size, size, size, size)
+        segment_demand = Valuations(
+            *(np.concatenate((part, self.substitution * part[self._neighbour])) for part in demand)
+        )
+        start = None
+        if initial_price is not None:
+            start = np.concatenate((np.asarray(initial_price, float), np.full(count, np.nan)))
+        self.inner = Clearing(
+            rule,
+            np.concatenate((niche, niche + n)),
+            np.concatenate((value, self._segment_value(niche, value))),
+            np.concatenate((captive_outside, captive_outside)),
+            np.concatenate((size, self.substitution * size[self._neighbour])),
+            np.concatenate((outside, outside[self._neighbour])),
+            precision,
+            start,
+            None if valuations is None else segment_demand,
+        )
+        inner = self.inner
+        self.price, self.share = inner.price[:count], inner.share[:count]
+        self.revenue = inner.revenue[:count] + inner.revenue[count:]
+        # the segment of niche n is niche n + 1's customers: their surplus is theirs
+        self.consumer_surplus = inner.consumer_surplus[:n] + np.roll(inner.consumer_surplus[n:], 1)
+
+    def _segment_value(self, niche: IntArray, value: FloatArray) -> FloatArray:
+        """v′ = v₀ + (1 − δ)(v − v₀): the value to the next niche's customers."""
+        base = self.outside[niche]
+        return base + (1.0 - self.discount) * (value - base)
+
+    def _both(
+        self,
+        method: str,
+        niche: IntArray,
+        value: FloatArray,
+        product: IntArray,
+        outside: FloatArray | None,
+        captive_outside: NDArray[np.bool_] | bool,
+    ) -> FloatArray:
+        niche = np.asarray(niche, dtype=np.intp)
+        product = np.asarray(product, dtype=np.intp)
+        value = np.asarray(value, dtype=float)
+        deviate = getattr(self.inner, method)
+        # its twin in the segment (an entering product enters both); the segment's customers
+        # have the same open model as the niche's
+        twin = np.where(product < 0, -1, product + self.value.size)
+        return deviate(niche, value, product, outside, captive_outside) + deviate(
+            niche + self.n_niches, self._segment_value(niche, value), twin, outside, captive_outside
+        )
+
+    def deviation_revenue(
+        self,
+        niche: IntArray,
+        value: FloatArray,
+        product: IntArray,
+        outside: FloatArray | None = None,
+        captive_outside: NDArray[np.bool_] | bool = False,
+    ) -> FloatArray:
+        """As :meth:`Clearing.deviation_revenue`, the niche's and the segment's together."""
+        return self._both("deviation_revenue", niche, value, product, outside, captive_outside)
+
+    def deviation_sales(
+        self,
+        niche: IntArray,
+        value: FloatArray,
+        product: IntArray,
+        outside: FloatArray | None = None,
+        captive_outside: NDArray[np.bool_] | bool = False,
+    ) -> FloatArray:
+        """As :meth:`Clearing.deviation_sales`, the niche's and the segment's together."""
+        return self._both("deviation_sales", niche, value, product, outside, captive_outside)

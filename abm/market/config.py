@@ -324,6 +324,21 @@ class DemandConfig(Schema):
         "pays its own valuation of the premium (discriminate)",
     )
 
+    substitution: Real = Field(
+        0.0,
+        ge=0.0,
+        le=1.0,
+        description="share σ of the next niche's customers who also buy from this niche's "
+        "products (limit_pricing, logit)",
+    )
+    substitution_discount: Real = Field(
+        0.0,
+        ge=0.0,
+        le=1.0,
+        description="share δ of a product's premium over the open model those customers do not "
+        "value",
+    )
+
     @property
     def varied_valuations(self) -> bool:
         """Whether customers' valuation scales differ (or differ from 1)."""
@@ -332,6 +347,11 @@ class DemandConfig(Schema):
     @model_validator(mode="after")
     def _per_niche(self) -> DemandConfig:
         _check_lengths(self, ("customers",), self.niches)
+        if self.substitution > 0.0 and self.rule == "captive":
+            raise ParameterError(
+                f"{PATH}.substitution: substitution across niches needs rule = 'limit_pricing' "
+                f"or 'logit' (captive customers buy only their own derivative), got 'captive'"
+            )
         if self.varied_valuations:
             if self.rule != "limit_pricing":
                 raise ParameterError(

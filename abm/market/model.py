@@ -34,7 +34,12 @@ import pandas as pd
 
 from abm.errors import ParameterError
 from abm.market.agents import ClosedFirm, Generalist, Regulator, Specialist
-from abm.market.clearing import Clearing, Valuations, niche_valuations
+from abm.market.clearing import (
+    Clearing,
+    SubstitutingClearing,
+    Valuations,
+    niche_valuations,
+)
 from abm.market.config import MarketConfig
 from abm.market.distributions import draw
 from abm.market.network import build_network, same_group, write_graphml
@@ -245,7 +250,7 @@ class MarketModel(mesa.Model):
         ih = self.in_house
         return self._derivative_value(self.generalists.alpha0[ih.owner] + boost[ih.owner], 0.0)
 
-    def _clear(self) -> Clearing:
+    def _clear(self) -> Clearing | SubstitutingClearing:
         """Clear every niche: the matched derivatives, the in-house ones, the closed models."""
         g, s, c = self.generalists, self.specialists, self.closed_firms
         ih = self.in_house
@@ -276,7 +281,7 @@ class MarketModel(mesa.Model):
             )
         )
         demand = self.config.demand
-        return Clearing(
+        args = (
             demand.rule,
             niche,
             value,
@@ -287,6 +292,11 @@ class MarketModel(mesa.Model):
             np.concatenate((s.price[derivatives], ih.price[own], c.price)),  # last period's
             self.valuations,
         )
+        if demand.substitution > 0.0:
+            return SubstitutingClearing(
+                *args, substitution=demand.substitution, discount=demand.substitution_discount
+            )
+        return Clearing(*args)
 
     def _settle(self, clearing: Clearing, theta: float, penalty: float) -> None:
         """δ per derivative and every agent's realised payoff."""
