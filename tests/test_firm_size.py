@@ -31,8 +31,19 @@ BEFORE = {
 }
 
 
+#: The observables the digests cover (those the market had when they were taken).
+DIGEST_COLUMNS = [
+    "step", "theta", "penalty", "participation", "mean_openness", "openness_q25",
+    "openness_median", "openness_q75", "open_share", "share_free", "share_comply", "share_pay",
+    "share_abstain", "penalties_paid", "utility_generalists", "utility_specialists",
+    "closed_profit", "consumer_surplus", "welfare", "mean_alpha0", "mean_alpha1", "mean_effort",
+    "mean_price", "matched_specialists", "hhi", "niche_hhi", "open_frontier", "open_value",
+    "closed_mean_compute", "closed_mean_price", "closed_revenue", "upgrade_incentive",
+]  # fmt: skip
+
+
 def _digest(model: MarketModel) -> str:
-    values = model.timeseries().to_numpy(dtype=float)
+    values = model.timeseries()[DIGEST_COLUMNS].to_numpy(dtype=float)
     return hashlib.sha256(np.ascontiguousarray(values).tobytes()).hexdigest()
 
 

@@ -46,6 +46,9 @@ OBSERVABLES: dict[str, str] = {
     "closed_mean_price": "mean price per customer-day of closed models",
     "closed_revenue": "total closed-firm revenue this period",
     "upgrade_incentive": "mean net per-period gain of one more compute level",
+    "closed_margin": "mean value of closed models over the free open model, per customer-day",
+    "open_closed_gap": "orders of magnitude between the best closed model's compute and the "
+    "open frontier's",
 }
 
 
@@ -113,6 +116,10 @@ def compute_observables(model: Any) -> dict[str, float]:
         "closed_mean_price": _mean(c.price),
         "closed_revenue": float(c.revenue.sum()),
         "upgrade_incentive": _mean(c.upgrade_incentive),
+        "closed_margin": _mean(c.value - model.outside),
+        "open_closed_gap": (
+            float(np.log10(c.compute.max() / model.open_compute)) if c.count else float("nan")
+        ),
     }
 
 
