@@ -259,9 +259,27 @@ def test_rules_using_forgone_payoffs_refuse_an_observation_without_them(name):
         rule.observe(actions, GAME[actions, 0])
 
 
-@pytest.mark.parametrize("name", rules_where(stochastic=False))
-def test_deterministic_rules_ignore_the_generator(name):
+# Instances by their own is_stochastic: every rule with default parameters, plus settings that
+# change the answer (best-response EWA draws nothing; weighted fictitious play with logit does)
+SETTINGS = [(name, {}) for name in RULES] + [
+    ("ewa", {"choice_rule": "best_response"}),
+    ("weighted_fictitious_play", {"choice_rule": "logit", "precision": 1.0}),
+]
+DETERMINISTIC = [(n, p) for n, p in SETTINGS if not new_rule(n, **p).is_stochastic]
+STOCHASTIC = [(n, p) for n, p in SETTINGS if new_rule(n, **p).is_stochastic]
+
+
+@pytest.mark.parametrize("name", RULES)
+def test_a_rule_flagged_deterministic_has_no_stochastic_instance(name):
     rule = new_rule(name)
+    assert isinstance(rule.is_stochastic, bool)
+    if not rule_info(name).stochastic:
+        assert not rule.is_stochastic
+
+
+@pytest.mark.parametrize(("name", "params"), DETERMINISTIC)
+def test_deterministic_instances_ignore_the_generator(name, params):
+    rule = new_rule(name, **params)
     play(rule, 5, seed=1)
     copies = [copy.deepcopy(rule), copy.deepcopy(rule)]
     for learner, seed in zip(copies, (11, 12), strict=True):
@@ -269,6 +287,20 @@ def test_deterministic_rules_ignore_the_generator(name):
     first, second = (play(learner, PERIODS, seed=4) for learner in copies)
     np.testing.assert_array_equal(first[0], second[0])
     assert first[1].tobytes() == second[1].tobytes()
+
+
+@pytest.mark.parametrize(("name", "params"), STOCHASTIC)
+def test_stochastic_instances_depend_on_the_generator(name, params):
+    first, second = (play(new_rule(name, seed, **params), PERIODS, seed=4) for seed in (11, 12))
+    assert not np.array_equal(first[0], second[0])
+
+
+def test_the_stochastic_flags_are_honest():
+    assert ("weighted_fictitious_play", {}) in DETERMINISTIC  # best response by default
+    assert ("weighted_fictitious_play", {"choice_rule": "logit", "precision": 1.0}) in STOCHASTIC
+    assert rule_info("weighted_fictitious_play").stochastic  # it can draw at random
+    assert ("ewa", {"choice_rule": "best_response"}) in DETERMINISTIC
+    assert ("fictitious_play", {}) in DETERMINISTIC and not rule_info("fictitious_play").stochastic
 
 
 # --- parameters -------------------------------------------------------------------------------

@@ -16,7 +16,8 @@ Modules:
     best_response: myopic best response with inertia; fictitious play.
     logit: logit response / smooth fictitious play.
     q_learning: tabular ε-greedy Q-learning.
-    ewa: experience-weighted attraction and its presets Roth–Erev and weighted fictitious play.
+    ewa: experience-weighted attraction and its preset weighted fictitious play.
+    roth_erev: Roth–Erev reinforcement, up to Erev and Roth's (1998) three-parameter model.
     imitation: imitate-if-better and proportional (Schlag) imitation over a network.
     replicator: replicator dynamics and a replicator learning rule.
     canonical_games: textbook two-player games (test and teaching support).
@@ -24,7 +25,7 @@ Modules:
 """
 
 from abm.learning.best_response import BestResponse, FictitiousPlay
-from abm.learning.ewa import ExperienceWeightedAttraction, RothErev, WeightedFictitiousPlay
+from abm.learning.ewa import ExperienceWeightedAttraction, WeightedFictitiousPlay
 from abm.learning.imitation import Imitation
 from abm.learning.interface import LearningRule, ParameterSpec
 from abm.learning.logit import LogitResponse
@@ -39,6 +40,7 @@ from abm.learning.registry import (
     rules_where,
 )
 from abm.learning.replicator import ReplicatorLearner
+from abm.learning.roth_erev import RothErev
 
 __all__ = [
     "BestResponse",

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from abm.learning.choice import column, sample_categorical, softmax
+from abm.learning.choice import agent_action_table, column, sample_categorical, softmax
 from abm.learning.interface import LearningRule, Observation, ParameterSpec
 from abm.learning.registry import register_rule
 
@@ -27,7 +27,11 @@ ATTRACTION_DECAY = ParameterSpec(
     per_agent=True,
 )
 INITIAL_ATTRACTION = ParameterSpec(
-    "initial_attraction", 0.0, "A(0), prior payoff of every action", per_agent=True
+    "initial_attraction",
+    0.0,
+    "A(0), prior payoff of each action: a scalar, one per agent, or one per action",
+    per_agent=True,
+    per_action=True,
 )
 
 
@@ -63,8 +67,8 @@ class LogitResponse(LearningRule):
 
     def __init__(self, n_agents: int, n_actions: int, rng: np.random.Generator, **params: Any):
         super().__init__(n_agents, n_actions, rng, **params)
-        self.attractions = np.zeros((n_agents, n_actions)) + column(
-            self.params["initial_attraction"]
+        self.attractions = agent_action_table(
+            self.params["initial_attraction"], n_agents, n_actions
         )
         self.experience = np.zeros(n_agents) + self.params["prior_weight"]
         self._precision = column(self.params["precision"])
