@@ -142,6 +142,7 @@ class Observation(NamedTuple):
     payoffs: NDArray[np.float64]
     forgone: NDArray[np.float64] | None
     neighbours: Neighbourhood | None
+    next_states: NDArray[np.intp] | None = None
 
 
 class LearningRule(ABC):
@@ -206,6 +207,7 @@ class LearningRule(ABC):
         self.periods = 0  # number of completed updates
         self._pending: Observation | None = None
         self._agent_index = np.arange(self.n_agents)
+        self.states: NDArray[np.intp] = np.zeros(self.n_agents, dtype=np.intp)
 
     def __repr__(self) -> str:
         return (
@@ -229,6 +231,27 @@ class LearningRule(ABC):
     def requires_forgone(self) -> bool:
         """Whether :meth:`observe` must be given ``forgone`` payoffs."""
         return self.uses == "forgone_payoffs"
+
+    @property
+    def n_states(self) -> int:
+        """Number of discrete states an agent can be in (1: a stateless rule).
+
+        A rule with states (Q-learning's ``n_states``) acts on the state set by
+        :meth:`set_states` and moves to the ``next_states`` given to :meth:`observe`.
+        """
+        return 1
+
+    def _check_states(self, states: ArrayLike, label: str) -> NDArray[np.intp]:
+        array = np.asarray(states)
+        if array.shape != (self.n_agents,) or array.dtype.kind not in "iu":
+            raise ParameterError(f"{label} must be {self.n_agents} integer state indices")
+        if array.min() < 0 or array.max() >= self.n_states:
+            raise ParameterError(f"{label} must be in [0, {self.n_states - 1}]")
+        return array.astype(np.intp)
+
+    def set_states(self, states: ArrayLike) -> None:
+        """Set the state each agent is in before it acts, shape ``(n_agents,)``."""
+        self.states = self._check_states(states, "states")
 
     @property
     def is_stochastic(self) -> bool:
@@ -264,6 +287,7 @@ class LearningRule(ABC):
         payoffs: ArrayLike,
         forgone: ArrayLike | None = None,
         neighbours: Any = None,
+        next_states: ArrayLike | None = None,
     ) -> None:
         """Record one period: the actions played and what they earned.
 
@@ -275,6 +299,8 @@ class LearningRule(ABC):
                 forgone payoffs, ignored by the others.
             neighbours: Whom each agent observes (see :func:`as_neighbourhood`); used by
                 imitation, where ``None`` means a well-mixed population.
+            next_states: The state each agent moves to, shape ``(n_agents,)``, for a rule
+                with states (:attr:`n_states` > 1); None: the states stay as they are.
         """
         action_array = np.asarray(actions)
         if action_array.shape != (self.n_agents,) or action_array.dtype.kind not in "iu":
@@ -308,7 +334,8 @@ class LearningRule(ABC):
         neighbourhood = None
         if self.uses == "neighbours" and neighbours is not None:
             neighbourhood = as_neighbourhood(neighbours, self.n_agents)
-        self._pending = Observation(action_array, payoff_array, forgone_array, neighbourhood)
+        moved = None if next_states is None else self._check_states(next_states, "next_states")
+        self._pending = Observation(action_array, payoff_array, forgone_array, neighbourhood, moved)
 
     def update(self) -> None:
         """Fold the last observation into the state.
@@ -322,6 +349,8 @@ class LearningRule(ABC):
         if self.requires_nonnegative_payoffs:
             _check_nonnegative(self.name, self._pending)
         self._learn(self._pending)
+        if self._pending.next_states is not None:
+            self.states = self._pending.next_states
         self._pending = None
         self.periods += 1
 
