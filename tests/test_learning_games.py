@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from abm.errors import ParameterError
+from abm.learning import make_rule
 from abm.learning.canonical_games import (
     LogitDemand,
     NormalFormGame,
@@ -26,6 +27,7 @@ from abm.learning.canonical_games import (
     rock_paper_scissors,
     stag_hunt,
 )
+from abm.learning.harness import logit_qre, play_repeated, prior_attractions
 from abm.learning.replicator import (
     replicator_flow,
     replicator_trajectory,
@@ -247,3 +249,62 @@ def test_the_n_player_interface_gives_each_players_payoffs_and_forgone_payoffs()
     assert bertrand_logit().to_normal_form().shape == (15, 15)
     with pytest.raises(ParameterError, match="only a two-player game"):
         game.to_normal_form()
+
+
+# --- stochastic fictitious play: the first move answers the prior --------------------------------
+
+
+def test_smooth_fictitious_play_is_nashpys_stochastic_fictitious_play_period_by_period():
+    from nashpy.learning.stochastic_fictitious_play import (
+        get_distribution_response_to_play_count,
+    )
+
+    game, precision = cournot(), 0.5
+    row_prior, _ = prior_attractions(game)  # expected payoffs against uniform beliefs
+    rule = make_rule(
+        "logit",
+        1,
+        13,
+        np.random.default_rng(0),
+        precision=precision,
+        attraction_decay=1.0,
+        initial_attraction=row_prior,
+    )
+    opponent = np.random.default_rng(9).integers(3, 7, size=150)
+    counts = np.zeros(13)
+    for action in opponent:
+        theirs = get_distribution_response_to_play_count(
+            game.row_payoffs, counts, epsilon_bar=0.0, etha=1.0 / precision
+        )
+        np.testing.assert_allclose(rule.probabilities()[0], theirs, rtol=1e-9, atol=1e-15)
+        mine = rule.act()
+        rule.observe(mine, game.row_payoffs[mine, action], game.row_payoffs[:, action][None, :])
+        rule.update()
+        counts[action] += 1
+
+
+def test_a_logit_first_move_keeps_off_equilibrium_play_out_of_the_running_average():
+    game, precision, pairs, periods = cournot(), 1.0, 50, 200
+    qre, _ = logit_qre(game, precision)
+    row_prior, column_prior = prior_attractions(game)
+    gaps = {}
+    for label, priors in (("uniform", (0.0, 0.0)), ("prior", (row_prior, column_prior))):
+        rules = [
+            make_rule(
+                "logit",
+                pairs,
+                13,
+                np.random.default_rng(seed),
+                precision=precision,
+                initial_attraction=prior,
+            )
+            for seed, prior in zip((1, 2), priors, strict=True)
+        ]
+        if label == "prior":  # the first move is the logit response to uniform beliefs
+            expected = np.exp(precision * row_prior[0])
+            np.testing.assert_allclose(rules[0].probabilities()[0], expected / expected.sum())
+        record = play_repeated(game, *rules, periods)
+        pooled = np.bincount(record.row_actions.ravel(), minlength=13) / record.row_actions.size
+        gaps[label] = np.abs(pooled - qre).sum()
+    # uniform first moves put 1/13 on each far-off quantity; the prior's response does not
+    assert gaps["prior"] < 0.6 * gaps["uniform"]
