@@ -133,9 +133,9 @@ def test_rules_where_filters_on_metadata():
     assert rules_where(uses="own_payoff") == tuple(
         name for name in RULES if rule_info(name).uses == "own_payoff"
     )
-    assert set(rules_where(family="belief")) | set(rules_where(family="reinforcement")) | set(
-        rules_where(family="evolutionary")
-    ) | set(rules_where(family="imitation")) == set(RULES)
+    by_family = [set(rules_where(family=family)) for family in FAMILIES]
+    assert set().union(*by_family) == set(RULES)
+    assert sum(len(names) for names in by_family) == len(RULES)  # one family each
     assert rules_where(family="belief", stochastic=False) == tuple(
         name
         for name in RULES

@@ -19,8 +19,10 @@ Modules:
     ewa: experience-weighted attraction and its preset weighted fictitious play.
     roth_erev: Roth–Erev reinforcement, up to Erev and Roth's (1998) three-parameter model.
     imitation: imitate-if-better and proportional (Schlag) imitation over a network.
-    replicator: replicator dynamics and a replicator learning rule.
-    canonical_games: textbook two-player games (test and teaching support).
+    replicator: replicator dynamics (Euler map and ODE) and a replicator learning rule.
+    no_regret: regret matching and Hedge (multiplicative weights).
+    states: state encoders for rules with states (last k joint actions, bins).
+    canonical_games: textbook games, two-player and n-player (test and teaching support).
     harness: repeated-play harness, logit QRE, convergence detector (test and teaching support).
 """
 
@@ -30,6 +32,7 @@ from abm.learning.imitation import Imitation
 from abm.learning.interface import LearningRule, ParameterSpec
 from abm.learning.logit import LogitResponse
 from abm.learning.neighbourhood import Neighbourhood
+from abm.learning.no_regret import Hedge, RegretMatching
 from abm.learning.q_learning import QLearning
 from abm.learning.registry import (
     RuleInfo,
@@ -46,12 +49,14 @@ __all__ = [
     "BestResponse",
     "ExperienceWeightedAttraction",
     "FictitiousPlay",
+    "Hedge",
     "Imitation",
     "LearningRule",
     "LogitResponse",
     "Neighbourhood",
     "ParameterSpec",
     "QLearning",
+    "RegretMatching",
     "ReplicatorLearner",
     "RothErev",
     "RuleInfo",

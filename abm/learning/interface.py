@@ -161,8 +161,9 @@ class LearningRule(ABC):
         name: Registry name.
         family: ``"belief"`` (best-responds to payoffs inferred from others' play),
             ``"reinforcement"`` (reinforces actions by payoffs experienced),
-            ``"evolutionary"`` (population dynamics such as the replicator) or
-            ``"imitation"`` (copies better-paid peers).
+            ``"evolutionary"`` (population dynamics such as the replicator),
+            ``"imitation"`` (copies better-paid peers) or ``"no_regret"`` (plays by cumulative
+            regrets or payoffs of every action, with a guarantee on average regret).
         stochastic: Whether ``act`` can draw at random beyond tie-breaking, for some values
             of the parameters (weighted fictitious play: with logit choice). The instance
             property :attr:`is_stochastic` answers for the parameters in use.

@@ -24,7 +24,7 @@ from abm.errors import ParameterError, check_choice
 if TYPE_CHECKING:
     from abm.learning.interface import LearningRule, ParameterSpec
 
-FAMILIES = ("belief", "reinforcement", "evolutionary", "imitation")
+FAMILIES = ("belief", "reinforcement", "evolutionary", "imitation", "no_regret")
 """The learning-theory family of a rule (``LearningRule.family``)."""
 
 USES = ("own_payoff", "forgone_payoffs", "neighbours")
