@@ -10,8 +10,13 @@ import pytest
 
 from abm.errors import ParameterError
 from abm.learning import make_rule
-from abm.learning.canonical_games import prisoners_dilemma, rock_paper_scissors
-from abm.learning.harness import play_game, play_repeated
+from abm.learning.canonical_games import (
+    LogitDemand,
+    bertrand_logit,
+    prisoners_dilemma,
+    rock_paper_scissors,
+)
+from abm.learning.harness import play_game, play_repeated, uniform_opponent_q
 from abm.learning.states import JointActionHistory, binned_states, product_states
 
 # --- exploration ------------------------------------------------------------------------------
@@ -210,3 +215,19 @@ def test_state_counts_must_fit_the_memory():
         play_repeated(game, greedy_learner(0, 4), greedy_learner(1, 4), 10, memory=2)
     with pytest.raises(ParameterError, match=r"has 4 states: give memory ≥ 1"):
         play_repeated(game, greedy_learner(0, 4), greedy_learner(1, 4), 10)
+
+
+def test_calvanos_initial_q_is_the_discounted_payoff_against_random_opponents():
+    demand = LogitDemand(n_firms=3)
+    game = bertrand_logit(demand, n_prices=4)
+    initial = uniform_opponent_q(game, player=1, discount=0.95, n_states=64)
+    assert initial.shape == (1, 64, 4)
+    for own in range(4):
+        total = sum(
+            game.payoffs[(1, first, own, third)] for first in range(4) for third in range(4)
+        )
+        np.testing.assert_allclose(initial[0, :, own], total / (16 * 0.05), rtol=1e-12)
+    rule = make_rule(
+        "q_learning", 2, 4, np.random.default_rng(0), n_states=64, discount=0.95, initial_q=initial
+    )
+    np.testing.assert_array_equal(rule.q_values[1], initial[0])

@@ -10,6 +10,8 @@ learners and measures the outcome:
   number of players;
 * :func:`prior_attractions`: each action's expected payoff against prior beliefs, the
   per-action prior that makes a belief learner's first move a response to those beliefs;
+* :func:`uniform_opponent_q`: Calvano et al.'s initial Q-values (discounted payoff against
+  uniformly random opponents);
 * :func:`play_population`: one population randomly re-matched each period in a symmetric game;
 * :func:`empirical_frequencies`: running action frequencies;
 * :func:`logit_qre`: the logit quantal-response equilibrium on the principal branch;
@@ -339,6 +341,31 @@ def empirical_frequencies(
         counts = np.cumsum(history == action, axis=0)[sample - 1]
         result[..., action] = counts
     return result / sample.reshape(-1, *([1] * (result.ndim - 1)))
+
+
+def uniform_opponent_q(
+    game: NPlayerGame, player: int, discount: float, n_states: int = 1
+) -> NDArray[np.float64]:
+    """Calvano et al.'s (2020) initial Q-values: the discounted payoff against random play.
+
+    ``Q₀(s, a) = Σ_{a₋ᵢ} πᵢ(a, a₋ᵢ) / ((1 − γ)·Π_{j≠i} K_j)``, the value of playing ``a`` forever
+    while the others play uniformly at random, the same in every state.
+
+    Args:
+        game: The stage game.
+        player: Index of the player whose Q-values these are.
+        discount: γ in [0, 1).
+        n_states: Number of states of the learner.
+
+    Returns:
+        Shape ``(1, n_states, K_player)``, to pass as Q-learning's ``initial_q``.
+    """
+    check_range("player", player, 0.0, game.n_players - 1)
+    check_range("discount", discount, 0.0, 1.0, high_open=True)
+    check_range("n_states", n_states, 1.0)
+    others = tuple(axis for axis in range(game.n_players) if axis != int(player))
+    average = game.payoffs[int(player)].mean(axis=others) / (1.0 - discount)
+    return np.broadcast_to(average, (1, int(n_states), average.size)).copy()
 
 
 # --- logit quantal-response equilibrium -------------------------------------------------------
