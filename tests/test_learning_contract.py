@@ -382,3 +382,26 @@ def test_converging_rules_play_a_strictly_dominant_action(name):
     record = play_repeated(DOMINANCE, row, column, 200)
     for actions in (record.row_actions, record.column_actions):
         assert np.mean(actions[-1] == 1) >= 0.95
+
+
+# --- per-action values --------------------------------------------------------------------------
+
+PER_ACTION = [
+    (name, spec.name) for name in RULES for spec in rule_info(name).parameters if spec.per_action
+]
+
+
+@pytest.mark.parametrize(("name", "parameter"), PER_ACTION)
+def test_a_per_action_row_equal_to_the_scalar_changes_nothing(name, parameter):
+    spec = next(spec for spec in rule_info(name).parameters if spec.name == parameter)
+    value = 1.0 if spec.low <= 1.0 <= spec.high else spec.low + 1.0
+    scalar = play(new_rule(name, 3, **{parameter: value}), PERIODS, seed=2)
+    row = play(new_rule(name, 3, **{parameter: np.full((1, N_ACTIONS), value)}), PERIODS, seed=2)
+    table = play(
+        new_rule(name, 3, **{parameter: np.full((N_AGENTS, N_ACTIONS), value)}), PERIODS, seed=2
+    )
+    for other in (row, table):
+        np.testing.assert_array_equal(scalar[0], other[0])
+        assert scalar[1].tobytes() == other[1].tobytes()
+    with pytest.raises(ParameterError, match=parameter):
+        new_rule(name, **{parameter: np.full((2, N_ACTIONS), value)})  # neither 1 nor n rows
