@@ -5,9 +5,11 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pytest
 
+from abm.errors import ParameterError
 from abm.learning import make_rule, rule_info
-from abm.learning.canonical_games import rock_paper_scissors
+from abm.learning.canonical_games import NormalFormGame, rock_paper_scissors
 from abm.learning.harness import play_repeated
 
 
@@ -102,3 +104,68 @@ def test_hedge_expected_regret_is_within_freund_and_schapires_bound():
     bound = math.log(actions) / rate + rate * periods / 8
     assert 0 < regret <= bound
     assert math.isclose(bound, math.sqrt(periods * math.log(actions) / 2))
+
+
+# --- Hart and Mas-Colell's conditional procedure ------------------------------------------------
+
+# Aumann's chicken (action 0 yield, 1 dare): a game whose correlated equilibria are not Nash
+CHICKEN = NormalFormGame.symmetric([[6.0, 2.0], [7.0, 0.0]], "chicken")
+MU = 30.0  # > 2·M·(K − 1) = 14
+
+
+def conditional_rule(n: int, seed: int):
+    return make_rule(
+        "regret_matching",
+        n,
+        2,
+        np.random.default_rng(seed),
+        protocol="conditional",
+        switching_scale=MU,
+    )
+
+
+def test_conditional_regret_matching_switches_by_average_conditional_regret():
+    rule = conditional_rule(1, 0)
+    opponent = np.random.default_rng(1).integers(2, size=200)
+    history = []  # (action, forgone, earned)
+    np.testing.assert_allclose(rule.probabilities()[0], [0.5, 0.5])
+    for period, other in enumerate(opponent):
+        if history:
+            last = history[-1][0]
+            gain = sum(f[1 - last] - e for a, f, e in history if a == last) / period
+            switch = max(gain, 0.0) / MU
+            expected = [switch, 1 - switch] if last == 1 else [1 - switch, switch]
+            np.testing.assert_allclose(rule.probabilities()[0], expected, rtol=1e-12)
+        action = int(rule.act()[0])
+        forgone = CHICKEN.row_payoffs[:, other]
+        rule.observe(np.array([action]), forgone[[action]], forgone[None, :])
+        rule.update()
+        history.append((action, forgone, forgone[action]))
+
+
+def test_conditional_regret_matching_approaches_the_correlated_equilibria_of_chicken():
+    pairs, periods = 30, 4000
+    row, column = conditional_rule(pairs, 2), conditional_rule(pairs, 3)
+    record = play_repeated(CHICKEN, row, column, periods)
+    for agent in range(pairs):
+        joint = np.zeros((2, 2))
+        np.add.at(joint, (record.row_actions[:, agent], record.column_actions[:, agent]), 1.0)
+        joint /= periods
+        # the correlated-equilibrium constraint for the row player's action k against j:
+        # Σ_b z(k, b)·(u(j, b) − u(k, b)), which is the rule's D(k, j)
+        gains = np.array(
+            [
+                [joint[k] @ (CHICKEN.row_payoffs[j] - CHICKEN.row_payoffs[k]) for j in range(2)]
+                for k in range(2)
+            ]
+        )
+        np.testing.assert_allclose(row.average_conditional_regrets()[agent], gains, atol=1e-12)
+    worst = np.maximum(row.average_conditional_regrets(), 0.0).max(axis=(1, 2))
+    assert worst.mean() < 0.01  # of a payoff range of 7
+
+
+def test_conditional_protocol_needs_its_scale():
+    with pytest.raises(ParameterError, match="switching_scale must be given"):
+        make_rule("regret_matching", 1, 2, np.random.default_rng(0), protocol="conditional")
+    with pytest.raises(ParameterError, match="switching_scale must be None"):
+        make_rule("regret_matching", 1, 2, np.random.default_rng(0), switching_scale=5.0)
