@@ -10,7 +10,7 @@ from numpy.typing import NDArray
 
 from abm.errors import ParameterError
 from abm.learning.best_response import TIE_BREAK
-from abm.learning.choice import argmax_distribution, argmax_ties, column, maximisers
+from abm.learning.choice import argmax_distribution, argmax_ties, column
 from abm.learning.interface import LearningRule, Observation, ParameterSpec
 from abm.learning.registry import register_rule
 
@@ -35,9 +35,10 @@ class QLearning(LearningRule):
     :meth:`set_states` before :meth:`act` and passes ``next_states`` to :meth:`observe`
     (:class:`~abm.learning.states.JointActionHistory` builds states from the last k joint
     actions). ``initial_q`` may be one value, one per agent, one per action or one per state
-    and action (Calvano's Q₀). :attr:`policy_stable_periods` counts, per agent, the updates
-    since its greedy policy (the argmax action in every state) last changed: Calvano et al.
-    stop when it reaches 100,000 for every agent (:meth:`policy_converged`).
+    and action (Calvano's Q₀). With ``stability_window`` > 0, :attr:`policy_stable_periods`
+    counts, per agent, the updates since its greedy policy (the argmax action in every state,
+    the lowest of equal values) last changed, and :meth:`policy_converged` says whether it has
+    reached the window: Calvano et al. stop when it reaches 100,000 for every agent.
     """
 
     name = "q_learning"
@@ -90,6 +91,13 @@ class QLearning(LearningRule):
         ),
         ParameterSpec("n_states", 1, "number of discrete states per agent", 1.0, integer=True),
         ParameterSpec(
+            "stability_window",
+            0,
+            "updates the greedy policy must stay unchanged for policy_converged (0: untracked)",
+            0.0,
+            integer=True,
+        ),
+        ParameterSpec(
             "initial_q",
             0.0,
             "Q(s, a) before any update: a scalar, one per agent, per action or per state",
@@ -109,7 +117,7 @@ class QLearning(LearningRule):
         elif isinstance(initial, np.ndarray) and initial.ndim == 2:
             initial = initial[:, None, :]  # one row of actions, the same in every state
         self.q_values = np.zeros((n_agents, n_states, n_actions)) + initial
-        self.greedy_policy = np.argmax(maximisers_3d(self.q_values), axis=2)
+        self.greedy_policy = np.argmax(self.q_values, axis=2)
         self.policy_stable_periods = np.zeros(n_agents, dtype=np.int64)
 
     @classmethod
@@ -159,12 +167,16 @@ class QLearning(LearningRule):
         greedy = argmax_distribution(self.current_q(), self.params["tie_break"])
         return epsilon / self.n_actions + (1.0 - epsilon) * greedy
 
-    def policy_converged(self, window: int = 100_000) -> NDArray[np.bool_]:
-        """Whether each agent's greedy policy has not changed for ``window`` updates.
+    def policy_converged(self) -> NDArray[np.bool_]:
+        """Whether each agent's greedy policy has not changed for ``stability_window`` updates.
 
         Calvano et al. (2020) stop a session when, for every agent, the greedy action in every
-        state has stayed the same for 100,000 consecutive periods.
+        state has stayed the same for 100,000 consecutive periods (``stability_window``
+        100000). Raises RuntimeError if the rule does not track its policy (window 0).
         """
+        window = self.params["stability_window"]
+        if window == 0:
+            raise RuntimeError("q_learning: give stability_window > 0 to track policy stability")
         return self.policy_stable_periods >= window
 
     def _learn(self, observation: Observation) -> None:
@@ -177,14 +189,29 @@ class QLearning(LearningRule):
         old = self.q_values[index, states, actions]
         rate = self.params["learning_rate"]
         self.q_values[index, states, actions] = old + rate * (target - old)
-        # only the updated state's row can change the greedy policy
-        greedy = np.argmax(maximisers(self.q_values[index, states]), axis=1)
-        changed = greedy != self.greedy_policy[index, states]
-        self.greedy_policy[index, states] = greedy
+        if self.params["stability_window"]:
+            self._track_policy(states, actions, old)
+
+    def _track_policy(
+        self, states: NDArray[np.intp], actions: NDArray[np.intp], previous: NDArray[np.float64]
+    ) -> None:
+        """Update the greedy policy (argmax, lowest index among equal values) and its count.
+
+        One Q-value per agent changed, from ``previous``: if it now beats the greedy value it is
+        the new greedy action; if it was the greedy action and fell, its row is searched again.
+        Nothing else can change the policy, so the cost is O(n) plus the rows searched.
+        """
+        index = self._agent_index
+        greedy = self.greedy_policy[index, states]
+        updated = self.q_values[index, states, actions]
+        top = self.q_values[index, states, greedy]
+        overtakes = (actions != greedy) & (
+            (updated > top) | ((updated == top) & (actions < greedy))
+        )
+        fell = np.flatnonzero((actions == greedy) & (updated < previous))
+        fresh = np.where(overtakes, actions, greedy)
+        if fell.size:
+            fresh[fell] = np.argmax(self.q_values[fell, states[fell]], axis=1)
+        changed = fresh != greedy
+        self.greedy_policy[index, states] = fresh
         self.policy_stable_periods = np.where(changed, 0, self.policy_stable_periods + 1)
-
-
-def maximisers_3d(values: NDArray[np.float64]) -> NDArray[np.bool_]:
-    """:func:`~abm.learning.choice.maximisers` over the last axis of an ``(n, S, K)`` table."""
-    flat = values.reshape(-1, values.shape[-1])
-    return maximisers(flat).reshape(values.shape)
