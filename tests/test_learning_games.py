@@ -177,9 +177,9 @@ def test_cournot_payoffs_and_equilibrium_quantity():
         assert game.row_payoffs[i, j] == quantities[i] * price
     # (a − c)/(3b) = 4 is a grid point and an equilibrium of the grid game
     assert (4, 4) in pure_nash_equilibria(game)
-    small = cournot(n_levels=7, max_quantity=6.0, intercept=9.0)  # Nash q = 3
+    small = cournot(n_levels=5, max_quantity=4.0, intercept=6.0)  # Nash q = 2
     assert set(pure_nash_equilibria(small)) == pure_profiles(nashpy_equilibria(small))
-    assert (3, 3) in pure_nash_equilibria(small)
+    assert (2, 2) in pure_nash_equilibria(small)
 
 
 # --- Bertrand with logit demand: Calvano et al. (2020) -------------------------------------------
