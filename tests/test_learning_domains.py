@@ -55,7 +55,8 @@ def test_ewa_refuses_an_initial_experience_that_would_fall():
     message = one_line_error(
         "weighted_fictitious_play", attraction_decay=0.75, initial_experience=5
     )
-    assert "initial_experience must be ≤" in message and "got 5 > 4" in message
+    assert message.startswith("initial_experience must be ≤ 1/(1 − attraction_decay)")
+    assert "got 5 > 4" in message
 
 
 @pytest.mark.parametrize(("decay", "initial"), [(0.0, 1.0), (0.5, 0.0), (0.5, 2.0), (0.9, 7.0)])

@@ -141,11 +141,13 @@ class ExperienceWeightedAttraction(LearningRule):
         )
         with np.errstate(divide="ignore"):
             ceiling = np.where(decay < 1.0, 1.0 / (1.0 - decay), np.inf)
+        # a preset without its own ρ (weighted fictitious play: ρ = φ) names the parameter it has
+        rho_name = "experience_decay" if "experience_decay" in params else "attraction_decay"
         check_at_most(
             "initial_experience",
             settings["initial_experience"],
             ceiling,
-            "1/(1 − experience_decay) (N(0) ≤ 1/(1 − ρ), so N(t) never falls)",
+            f"1/(1 − {rho_name}) (N(0) ≤ 1/(1 − ρ), so N(t) never falls)",
         )
         if settings["choice_rule"] == "linear":
             check_range("initial_attraction", settings["initial_attraction"], 0.0)
