@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from abm.learning.choice import agent_action_table, column, sample_categorical, softmax
+from abm.learning.choice import column, sample_categorical, softmax
 from abm.learning.interface import LearningRule, Observation, ParameterSpec
 from abm.learning.registry import register_rule
 
@@ -67,9 +67,9 @@ class LogitResponse(LearningRule):
 
     def __init__(self, n_agents: int, n_actions: int, rng: np.random.Generator, **params: Any):
         super().__init__(n_agents, n_actions, rng, **params)
-        self.attractions = agent_action_table(
-            self.params["initial_attraction"], n_agents, n_actions
-        )
+        self.attractions = np.zeros((n_agents, n_actions)) + column(
+            self.params["initial_attraction"]
+        )  # column() passes a per-action (1, K) or (n, K) prior through as it is
         self.experience = np.zeros(n_agents) + self.params["prior_weight"]
         self._precision = column(self.params["precision"])
         self._decay = self.params["attraction_decay"]
