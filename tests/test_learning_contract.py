@@ -133,9 +133,9 @@ def test_rules_where_filters_on_metadata():
     assert rules_where(uses="own_payoff") == tuple(
         name for name in RULES if rule_info(name).uses == "own_payoff"
     )
-    assert set(rules_where(family="belief")) | set(rules_where(family="reinforcement")) | set(
-        rules_where(family="evolutionary")
-    ) | set(rules_where(family="imitation")) == set(RULES)
+    by_family = [set(rules_where(family=family)) for family in FAMILIES]
+    assert set().union(*by_family) == set(RULES)
+    assert sum(len(names) for names in by_family) == len(RULES)  # one family each
     assert rules_where(family="belief", stochastic=False) == tuple(
         name
         for name in RULES
@@ -259,9 +259,27 @@ def test_rules_using_forgone_payoffs_refuse_an_observation_without_them(name):
         rule.observe(actions, GAME[actions, 0])
 
 
-@pytest.mark.parametrize("name", rules_where(stochastic=False))
-def test_deterministic_rules_ignore_the_generator(name):
+# Instances by their own is_stochastic: every rule with default parameters, plus settings that
+# change the answer (best-response EWA draws nothing; weighted fictitious play with logit does)
+SETTINGS = [(name, {}) for name in RULES] + [
+    ("ewa", {"choice_rule": "best_response"}),
+    ("weighted_fictitious_play", {"choice_rule": "logit", "precision": 1.0}),
+]
+DETERMINISTIC = [(n, p) for n, p in SETTINGS if not new_rule(n, **p).is_stochastic]
+STOCHASTIC = [(n, p) for n, p in SETTINGS if new_rule(n, **p).is_stochastic]
+
+
+@pytest.mark.parametrize("name", RULES)
+def test_a_rule_flagged_deterministic_has_no_stochastic_instance(name):
     rule = new_rule(name)
+    assert isinstance(rule.is_stochastic, bool)
+    if not rule_info(name).stochastic:
+        assert not rule.is_stochastic
+
+
+@pytest.mark.parametrize(("name", "params"), DETERMINISTIC)
+def test_deterministic_instances_ignore_the_generator(name, params):
+    rule = new_rule(name, **params)
     play(rule, 5, seed=1)
     copies = [copy.deepcopy(rule), copy.deepcopy(rule)]
     for learner, seed in zip(copies, (11, 12), strict=True):
@@ -269,6 +287,20 @@ def test_deterministic_rules_ignore_the_generator(name):
     first, second = (play(learner, PERIODS, seed=4) for learner in copies)
     np.testing.assert_array_equal(first[0], second[0])
     assert first[1].tobytes() == second[1].tobytes()
+
+
+@pytest.mark.parametrize(("name", "params"), STOCHASTIC)
+def test_stochastic_instances_depend_on_the_generator(name, params):
+    first, second = (play(new_rule(name, seed, **params), PERIODS, seed=4) for seed in (11, 12))
+    assert not np.array_equal(first[0], second[0])
+
+
+def test_the_stochastic_flags_are_honest():
+    assert ("weighted_fictitious_play", {}) in DETERMINISTIC  # best response by default
+    assert ("weighted_fictitious_play", {"choice_rule": "logit", "precision": 1.0}) in STOCHASTIC
+    assert rule_info("weighted_fictitious_play").stochastic  # it can draw at random
+    assert ("ewa", {"choice_rule": "best_response"}) in DETERMINISTIC
+    assert ("fictitious_play", {}) in DETERMINISTIC and not rule_info("fictitious_play").stochastic
 
 
 # --- parameters -------------------------------------------------------------------------------
@@ -350,3 +382,26 @@ def test_converging_rules_play_a_strictly_dominant_action(name):
     record = play_repeated(DOMINANCE, row, column, 200)
     for actions in (record.row_actions, record.column_actions):
         assert np.mean(actions[-1] == 1) >= 0.95
+
+
+# --- per-action values --------------------------------------------------------------------------
+
+PER_ACTION = [
+    (name, spec.name) for name in RULES for spec in rule_info(name).parameters if spec.per_action
+]
+
+
+@pytest.mark.parametrize(("name", "parameter"), PER_ACTION)
+def test_a_per_action_row_equal_to_the_scalar_changes_nothing(name, parameter):
+    spec = next(spec for spec in rule_info(name).parameters if spec.name == parameter)
+    value = 1.0 if spec.low <= 1.0 <= spec.high else spec.low + 1.0
+    scalar = play(new_rule(name, 3, **{parameter: value}), PERIODS, seed=2)
+    row = play(new_rule(name, 3, **{parameter: np.full((1, N_ACTIONS), value)}), PERIODS, seed=2)
+    table = play(
+        new_rule(name, 3, **{parameter: np.full((N_AGENTS, N_ACTIONS), value)}), PERIODS, seed=2
+    )
+    for other in (row, table):
+        np.testing.assert_array_equal(scalar[0], other[0])
+        assert scalar[1].tobytes() == other[1].tobytes()
+    with pytest.raises(ParameterError, match=parameter):
+        new_rule(name, **{parameter: np.full((2, N_ACTIONS), value)})  # neither 1 nor n rows

@@ -16,19 +16,23 @@ Modules:
     best_response: myopic best response with inertia; fictitious play.
     logit: logit response / smooth fictitious play.
     q_learning: tabular ε-greedy Q-learning.
-    ewa: experience-weighted attraction and its presets Roth–Erev and weighted fictitious play.
+    ewa: experience-weighted attraction and its preset weighted fictitious play.
+    roth_erev: Roth–Erev reinforcement, up to Erev and Roth's (1998) three-parameter model.
     imitation: imitate-if-better and proportional (Schlag) imitation over a network.
-    replicator: replicator dynamics and a replicator learning rule.
-    canonical_games: textbook two-player games (test and teaching support).
+    replicator: replicator dynamics (Euler map and ODE) and a replicator learning rule.
+    no_regret: regret matching and Hedge (multiplicative weights).
+    states: state encoders for rules with states (last k joint actions, bins).
+    canonical_games: textbook games, two-player and n-player (test and teaching support).
     harness: repeated-play harness, logit QRE, convergence detector (test and teaching support).
 """
 
 from abm.learning.best_response import BestResponse, FictitiousPlay
-from abm.learning.ewa import ExperienceWeightedAttraction, RothErev, WeightedFictitiousPlay
+from abm.learning.ewa import ExperienceWeightedAttraction, WeightedFictitiousPlay
 from abm.learning.imitation import Imitation
 from abm.learning.interface import LearningRule, ParameterSpec
 from abm.learning.logit import LogitResponse
 from abm.learning.neighbourhood import Neighbourhood
+from abm.learning.no_regret import Hedge, RegretMatching
 from abm.learning.q_learning import QLearning
 from abm.learning.registry import (
     RuleInfo,
@@ -39,17 +43,20 @@ from abm.learning.registry import (
     rules_where,
 )
 from abm.learning.replicator import ReplicatorLearner
+from abm.learning.roth_erev import RothErev
 
 __all__ = [
     "BestResponse",
     "ExperienceWeightedAttraction",
     "FictitiousPlay",
+    "Hedge",
     "Imitation",
     "LearningRule",
     "LogitResponse",
     "Neighbourhood",
     "ParameterSpec",
     "QLearning",
+    "RegretMatching",
     "ReplicatorLearner",
     "RothErev",
     "RuleInfo",

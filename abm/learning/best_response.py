@@ -7,7 +7,14 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from abm.learning.choice import TIE_BREAKS, argmax_distribution, argmax_ties, column, one_hot
+from abm.learning.choice import (
+    TIE_BREAKS,
+    agent_action_table,
+    argmax_distribution,
+    argmax_ties,
+    column,
+    one_hot,
+)
 from abm.learning.interface import LearningRule, Observation, ParameterSpec
 from abm.learning.registry import register_rule
 
@@ -101,8 +108,9 @@ class FictitiousPlay(LearningRule):
         ParameterSpec(
             "initial_attraction",
             0.0,
-            "prior average payoff of every action",
+            "prior average payoff of each action: a scalar, one per agent, or one per action",
             per_agent=True,
+            per_action=True,
         ),
         ParameterSpec(
             "prior_weight",
@@ -115,25 +123,30 @@ class FictitiousPlay(LearningRule):
     def __init__(self, n_agents: int, n_actions: int, rng: np.random.Generator, **params: Any):
         super().__init__(n_agents, n_actions, rng, **params)
         weight = self.params["prior_weight"]
-        prior = column(self.params["initial_attraction"])
+        prior = agent_action_table(self.params["initial_attraction"], n_agents, n_actions)
+        self.prior = prior
         # sums of forgone payoffs: the argmax of the sum equals that of the average
-        self.payoff_sums = np.zeros((n_agents, n_actions)) + weight * prior
+        self.payoff_sums = weight * prior
         self.weight = weight
 
     @property
     def attractions(self) -> NDArray[np.float64]:
-        """Average payoff of each action so far, shape ``(n_agents, n_actions)``."""
+        """Average payoff of each action so far (the prior before any), ``(n_agents, K)``."""
         if self.weight == 0:
-            return self.payoff_sums.copy()
+            return self.prior.copy()
         return self.payoff_sums / self.weight
 
+    def _scores(self) -> NDArray[np.float64]:
+        # before any observation with no prior weight, the first move answers the prior
+        return self.payoff_sums if self.weight > 0 else self.prior
+
     def act(self) -> NDArray[np.intp]:
-        """Play the action with the highest average payoff."""
-        return argmax_ties(self.payoff_sums, self.params["tie_break"], self.rng)
+        """Play the action with the highest average payoff (the prior's best at first)."""
+        return argmax_ties(self._scores(), self.params["tie_break"], self.rng)
 
     def probabilities(self) -> NDArray[np.float64]:
         """All mass on the best action (split evenly among ties if ``tie_break='random'``)."""
-        return argmax_distribution(self.payoff_sums, self.params["tie_break"])
+        return argmax_distribution(self._scores(), self.params["tie_break"])
 
     def _learn(self, observation: Observation) -> None:
         assert observation.forgone is not None  # observe() enforces it for this rule

@@ -93,5 +93,21 @@ def one_hot(actions: NDArray[np.intp], n_actions: int) -> NDArray[np.float64]:
 
 
 def column(value: float | NDArray[np.float64]) -> float | NDArray[np.float64]:
-    """Make a scalar or per-agent parameter broadcast against ``(n_agents, n_actions)``."""
-    return value[:, None] if isinstance(value, np.ndarray) else value
+    """Make a scalar or per-agent parameter broadcast against ``(n_agents, n_actions)``.
+
+    A two-dimensional (per-action) array is returned as it is.
+    """
+    if isinstance(value, np.ndarray) and value.ndim == 1:
+        return value[:, None]
+    return value
+
+
+def agent_action_table(
+    value: float | NDArray[np.float64], n_agents: int, n_actions: int
+) -> NDArray[np.float64]:
+    """A fresh ``(n_agents, n_actions)`` array from a scalar, per-agent or per-action value.
+
+    Accepts what a ``ParameterSpec`` with ``per_agent`` and ``per_action`` validates: a
+    scalar, shape ``(n_agents,)``, ``(1, n_actions)`` or ``(n_agents, n_actions)``.
+    """
+    return np.zeros((n_agents, n_actions)) + column(value)

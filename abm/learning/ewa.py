@@ -9,11 +9,13 @@ where ``a(t)`` is the action played and ``π_j(t)`` the payoff action ``j`` earn
 earned (the realised payoff for the action played, the forgone payoff for the others). Choice
 is logit, ``P_j ∝ exp(λ·A_j)`` (or, for the presets, proportional or best response).
 
-Special cases registered under their own names:
+Camerer and Ho's domain is 0 ≤ ρ ≤ φ ≤ 1 (so κ = 1 − ρ/φ ∈ [0, 1]) and N(0) ≤ 1/(1 − ρ)
+(so N(t) never falls); :meth:`ExperienceWeightedAttraction.check_domain` refuses the rest.
 
-* ``roth_erev``: cumulative reinforcement, δ = 0, ρ = 0 (κ = 1 in the ρ = φ(1−κ) form),
-  N(0) = 1, so ``A_j(t) = φ·A_j(t−1) + 1{j = a(t)}·π(t)``, with proportional choice
-  ``P_j = A_j / Σ_k A_k`` (Roth and Erev 1995, with forgetting 1 − φ).
+Special cases: Roth–Erev cumulative reinforcement is δ = 0, ρ = 0, N(0) = 1 with linear choice
+(registered in :mod:`abm.learning.roth_erev` with Erev and Roth's experimentation, which EWA
+has no term for), and, registered here,
+
 * ``weighted_fictitious_play``: δ = 1, ρ = φ (κ = 0), so ``A`` is the φ-discounted average of
   forgone payoffs, i.e. the expected payoff against φ-weighted empirical beliefs (Cheung and
   Friedman 1997); choice is best response (λ → ∞) by default, or logit.
@@ -30,13 +32,14 @@ from numpy.typing import NDArray
 from abm.errors import check_range
 from abm.learning.best_response import TIE_BREAK
 from abm.learning.choice import (
+    agent_action_table,
     argmax_distribution,
     argmax_ties,
     column,
     sample_categorical,
     softmax,
 )
-from abm.learning.interface import LearningRule, Observation, ParameterSpec
+from abm.learning.interface import LearningRule, Observation, ParameterSpec, check_at_most
 from abm.learning.logit import ATTRACTION_DECAY, INITIAL_ATTRACTION, PRECISION
 from abm.learning.registry import register_rule
 
@@ -80,7 +83,7 @@ class ExperienceWeightedAttraction(LearningRule):
         ParameterSpec(
             "experience_decay",
             0.9,
-            "ρ = φ(1−κ), decay of the experience weight N",
+            "ρ = φ(1−κ), decay of the experience weight N; at most φ",
             0.0,
             1.0,
             per_agent=True,
@@ -89,7 +92,7 @@ class ExperienceWeightedAttraction(LearningRule):
         ParameterSpec(
             "initial_experience",
             1.0,
-            "N(0), weight of the initial attractions in periods",
+            "N(0), weight of the initial attractions in periods; at most 1/(1 − ρ)",
             0.0,
             per_agent=True,
         ),
@@ -108,19 +111,51 @@ class ExperienceWeightedAttraction(LearningRule):
         settings = self._settings(self.params)
         self.settings = settings
         self.choice_rule: str = settings["choice_rule"]
-        if self.choice_rule == "linear":
-            check_range("initial_attraction", settings["initial_attraction"], 0.0)
         self._attraction_decay = settings["attraction_decay"]
         self._experience_decay = settings["experience_decay"]
         self._forgone_weight = settings["forgone_weight"]
         self._precision = column(settings["precision"])
-        self.attractions = np.zeros((n_agents, n_actions)) + column(settings["initial_attraction"])
+        self.attractions = agent_action_table(settings["initial_attraction"], n_agents, n_actions)
         self.experience = np.zeros(n_agents) + settings["initial_experience"]
 
     @staticmethod
     def _settings(params: dict[str, Any]) -> dict[str, Any]:
         """Map the user-facing parameters to the full set of EWA settings."""
         return dict(params)
+
+    @classmethod
+    def check_domain(cls, params: dict[str, Any]) -> None:
+        """Camerer and Ho's domain: ρ ≤ φ and N(0) ≤ 1/(1 − ρ); A(0) ≥ 0 for linear choice.
+
+        ρ ≤ φ keeps κ = 1 − ρ/φ ≥ 0 (ρ > φ would discount the experience weight more slowly
+        than the attractions it normalises); N(0) ≤ 1/(1 − ρ), the fixed point of
+        N ← ρ·N + 1, keeps N(t) from falling, so experience never counts for less over time.
+        """
+        settings = cls._settings(params)
+        decay = np.asarray(settings["experience_decay"], dtype=float)
+        check_at_most(
+            "experience_decay",
+            decay,
+            settings["attraction_decay"],
+            "attraction_decay (ρ ≤ φ, so κ = 1 − ρ/φ ≥ 0; Camerer & Ho 1999)",
+        )
+        with np.errstate(divide="ignore"):
+            ceiling = np.where(decay < 1.0, 1.0 / (1.0 - decay), np.inf)
+        # a preset without its own ρ (weighted fictitious play: ρ = φ) names the parameter it has
+        rho_name = "experience_decay" if "experience_decay" in params else "attraction_decay"
+        check_at_most(
+            "initial_experience",
+            settings["initial_experience"],
+            ceiling,
+            f"1/(1 − {rho_name}) (N(0) ≤ 1/(1 − ρ), so N(t) never falls)",
+        )
+        if settings["choice_rule"] == "linear":
+            check_range("initial_attraction", settings["initial_attraction"], 0.0)
+
+    @property
+    def is_stochastic(self) -> bool:
+        """Logit and linear choice draw at random; best-response choice does not."""
+        return self.choice_rule != "best_response"
 
     @property
     def requires_forgone(self) -> bool:
@@ -132,7 +167,7 @@ class ExperienceWeightedAttraction(LearningRule):
         """The linear choice rule ``P = A/ΣA`` needs attractions, hence payoffs, ≥ 0.
 
         So :meth:`update` refuses negative payoffs (and forgone payoffs) when ``choice_rule``
-        is ``"linear"`` (always for ``roth_erev``); logit and best-response choice accept any.
+        is ``"linear"``; logit and best-response choice accept any.
         """
         return self.choice_rule == "linear"
 
@@ -169,56 +204,12 @@ class ExperienceWeightedAttraction(LearningRule):
 
 
 @register_rule
-class RothErev(ExperienceWeightedAttraction):
-    """Roth–Erev cumulative reinforcement: EWA with δ = 0, ρ = 0, N(0) = 1, linear choice."""
-
-    name = "roth_erev"
-    family = "reinforcement"
-    stochastic = True
-    uses = "own_payoff"
-    converges = False  # reinforcement learning can lock in early and converges slowly
-    nonnegative_payoffs = True
-    reference = "Erev & Roth (1998), AER 88(4)"
-    summary = "cumulative reinforcement of the action played, choice ∝ propensity (Roth–Erev)"
-    parameters = (
-        ParameterSpec(
-            "attraction_decay",
-            1.0,
-            "φ = 1 − forgetting, decay of past propensities",
-            0.0,
-            1.0,
-            per_agent=True,
-        ),
-        ParameterSpec(
-            "initial_attraction",
-            1.0,
-            "initial propensity of every action",
-            0.0,
-            low_open=True,
-            per_agent=True,
-        ),
-    )
-
-    @staticmethod
-    def _settings(params: dict[str, Any]) -> dict[str, Any]:
-        return {
-            **params,
-            "forgone_weight": 0.0,
-            "experience_decay": 0.0,
-            "initial_experience": 1.0,
-            "precision": 1.0,  # unused by linear choice
-            "choice_rule": "linear",
-            "tie_break": "lowest",
-        }
-
-
-@register_rule
 class WeightedFictitiousPlay(ExperienceWeightedAttraction):
     """Weighted fictitious play: EWA with δ = 1 and ρ = φ, best response (or logit) choice."""
 
     name = "weighted_fictitious_play"
     family = "belief"
-    stochastic = False  # True with choice_rule="logit"
+    stochastic = True  # with choice_rule="logit"; is_stochastic is False for best_response
     uses = "forgone_payoffs"
     converges = True
     nonnegative_payoffs = False

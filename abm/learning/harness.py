@@ -4,7 +4,14 @@ Plays the canonical games of :mod:`abm.learning.canonical_games` between populat
 learners and measures the outcome:
 
 * :func:`play_repeated`: two populations of learners, agent ``i`` of the row rule playing
-  agent ``i`` of the column rule every period (``n`` independent repeated games at once);
+  agent ``i`` of the column rule every period (``n`` independent repeated games at once),
+  optionally with states built from the last k joint actions (``memory``);
+* :func:`play_game`: the same for an :class:`~abm.learning.canonical_games.NPlayerGame` of any
+  number of players;
+* :func:`prior_attractions`: each action's expected payoff against prior beliefs, the
+  per-action prior that makes a belief learner's first move a response to those beliefs;
+* :func:`uniform_opponent_q`: Calvano et al.'s initial Q-values (discounted payoff against
+  uniformly random opponents);
 * :func:`play_population`: one population randomly re-matched each period in a symmetric game;
 * :func:`empirical_frequencies`: running action frequencies;
 * :func:`logit_qre`: the logit quantal-response equilibrium on the principal branch;
@@ -20,8 +27,9 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from abm.errors import ParameterError, check_range
-from abm.learning.canonical_games import NormalFormGame
+from abm.learning.canonical_games import NormalFormGame, NPlayerGame
 from abm.learning.interface import LearningRule
+from abm.learning.states import JointActionHistory
 
 # --- repeated play ----------------------------------------------------------------------------
 
@@ -45,8 +53,34 @@ class RepeatedPlay:
         return empirical_frequencies(self.column_actions, self.game.shape[1], times)
 
 
+def _state_encoder(
+    rules: list[LearningRule], action_counts: tuple[int, ...], memory: int
+) -> JointActionHistory | None:
+    """The joint-action encoder for ``memory`` > 0, checked against the rules with states."""
+    check_range("memory", memory, 0.0)
+    stateful = [rule for rule in rules if rule.n_states > 1]
+    if int(memory) == 0:
+        if stateful:
+            raise ParameterError(
+                f"the {stateful[0].name} rule has {stateful[0].n_states} states: give memory ≥ 1"
+            )
+        return None
+    encoder = JointActionHistory(action_counts, int(memory))
+    for rule in stateful:
+        if rule.n_states != encoder.n_states:
+            raise ParameterError(
+                f"the {rule.name} rule needs n_states = {encoder.n_states} for memory "
+                f"{int(memory)} (the number of joint histories), got {rule.n_states}"
+            )
+    return encoder
+
+
 def play_repeated(
-    game: NormalFormGame, row_rule: LearningRule, column_rule: LearningRule, periods: int
+    game: NormalFormGame,
+    row_rule: LearningRule,
+    column_rule: LearningRule,
+    periods: int,
+    memory: int = 0,
 ) -> RepeatedPlay:
     """Play ``game`` for ``periods`` periods between two populations of learners.
 
@@ -59,6 +93,11 @@ def play_repeated(
         row_rule: Learners in the row role (``n_actions`` = number of row actions).
         column_rule: Learners in the column role, same ``n_agents``.
         periods: Number of periods.
+        memory: With k ≥ 1, each pair's state is its last k joint actions
+            (:class:`~abm.learning.states.JointActionHistory`, starting from state 0); a rule
+            with states (``n_states > 1``, which must equal ``(K_row·K_column)^k``) is told its
+            state before it acts and the next state when it observes. Rules without states
+            ignore it.
 
     Returns:
         The actions and payoffs of every period.
@@ -71,6 +110,7 @@ def play_repeated(
         )
     if row_rule.n_agents != column_rule.n_agents:
         raise ParameterError("row_rule and column_rule must have the same n_agents")
+    encoder = _state_encoder([row_rule, column_rule], (rows, cols), memory)
     periods, n = int(periods), row_rule.n_agents
     row_matrix, col_matrix = game.row_payoffs, game.column_payoffs
     row_forgone_table = row_matrix.T  # [b] is the row player's payoff vector against b
@@ -80,7 +120,15 @@ def play_repeated(
     col_payoffs = np.empty((periods, n))
     row_forgone = row_rule.requires_forgone
     col_forgone = column_rule.requires_forgone
+    row_states = row_rule.n_states > 1
+    col_states = column_rule.n_states > 1
+    states = next_states = None if encoder is None else encoder.initial_states(n)
     for period in range(periods):
+        if states is not None:
+            if row_states:
+                row_rule.set_states(states)
+            if col_states:
+                column_rule.set_states(states)
         a = row_rule.act()
         b = column_rule.act()
         row_actions[period] = a
@@ -89,11 +137,122 @@ def play_repeated(
         col_earned = col_matrix[a, b]
         row_payoffs[period] = row_earned
         col_payoffs[period] = col_earned
-        row_rule.observe(a, row_earned, row_forgone_table[b] if row_forgone else None)
-        column_rule.observe(b, col_earned, col_matrix[a] if col_forgone else None)
+        if encoder is not None:
+            next_states = encoder.next_states(states, np.column_stack((a, b)))
+        row_rule.observe(
+            a,
+            row_earned,
+            row_forgone_table[b] if row_forgone else None,
+            next_states=next_states if row_states else None,
+        )
+        column_rule.observe(
+            b,
+            col_earned,
+            col_matrix[a] if col_forgone else None,
+            next_states=next_states if col_states else None,
+        )
         row_rule.update()
         column_rule.update()
+        states = next_states
     return RepeatedPlay(game, row_actions, col_actions, row_payoffs, col_payoffs)
+
+
+@dataclass(frozen=True)
+class GamePlay:
+    """Record of :func:`play_game`: arrays are ``(periods, n_players, n_agents)``."""
+
+    game: NPlayerGame
+    actions: NDArray[np.intp]
+    payoffs: NDArray[np.float64]
+
+
+def play_game(
+    game: NPlayerGame, rules: list[LearningRule], periods: int, memory: int = 0
+) -> GamePlay:
+    """Play an n-player ``game`` for ``periods`` periods, one rule per player.
+
+    Agent ``i`` of every rule plays in game ``i``, so ``n_agents`` independent repeated games
+    run at once. Each period every player acts, observes its realised and forgone payoffs
+    (:meth:`NPlayerGame.forgone`) and updates; ``memory`` builds states from the last k joint
+    actions as in :func:`play_repeated`.
+
+    Args:
+        game: The stage game.
+        rules: One rule per player, each with that player's number of actions and the same
+            ``n_agents``.
+        periods: Number of periods.
+        memory: Joint actions remembered in the state (0: no states).
+
+    Returns:
+        Actions and payoffs of every player in every period.
+    """
+    check_range("periods", periods, 1.0)
+    if len(rules) != game.n_players:
+        raise ParameterError(f"give one rule per player ({game.n_players}), got {len(rules)}")
+    for player, (rule, count) in enumerate(zip(rules, game.shape, strict=True)):
+        if rule.n_actions != count:
+            raise ParameterError(f"player {player}'s rule must have {count} actions")
+    n = rules[0].n_agents
+    if any(rule.n_agents != n for rule in rules):
+        raise ParameterError("every player's rule must have the same n_agents")
+    encoder = _state_encoder(rules, game.shape, memory)
+    periods = int(periods)
+    actions = np.empty((periods, game.n_players, n), dtype=np.intp)
+    payoffs = np.empty((periods, game.n_players, n))
+    states = next_states = None if encoder is None else encoder.initial_states(n)
+    for period in range(periods):
+        if states is not None:
+            for rule in rules:
+                if rule.n_states > 1:
+                    rule.set_states(states)
+        profiles = np.column_stack([rule.act() for rule in rules])  # (n, players)
+        earned = game.payoff(profiles)
+        actions[period] = profiles.T
+        payoffs[period] = earned.T
+        if encoder is not None:
+            next_states = encoder.next_states(states, profiles)
+        for player, rule in enumerate(rules):
+            rule.observe(
+                profiles[:, player],
+                earned[:, player],
+                game.forgone(player, profiles) if rule.requires_forgone else None,
+                next_states=next_states if rule.n_states > 1 else None,
+            )
+        for rule in rules:
+            rule.update()
+        states = next_states
+    return GamePlay(game, actions, payoffs)
+
+
+def prior_attractions(
+    game: NormalFormGame,
+    row_beliefs: ArrayLike | None = None,
+    column_beliefs: ArrayLike | None = None,
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Each action's expected payoff against prior beliefs about the opponent.
+
+    Passed as ``initial_attraction`` (with ``prior_weight`` 0), it makes a belief learner's
+    first move a response to the beliefs rather than uniform: with logit choice the first
+    move of stochastic fictitious play is then the logit response to the prior, as in
+    Fudenberg and Kreps (1993) and nashpy's ``stochastic_fictitious_play``.
+
+    Args:
+        game: The game.
+        row_beliefs: The row player's belief about the column player's mixed strategy
+            (default uniform).
+        column_beliefs: The column player's belief about the row player's (default uniform).
+
+    Returns:
+        The row and column players' priors, shapes ``(1, K_row)`` and ``(1, K_column)`` (one
+        row for every agent).
+    """
+    rows, cols = game.shape
+    belief_q = np.full(cols, 1.0 / cols) if row_beliefs is None else np.asarray(row_beliefs)
+    belief_p = np.full(rows, 1.0 / rows) if column_beliefs is None else np.asarray(column_beliefs)
+    for name, belief, size in (("row_beliefs", belief_q, cols), ("column_beliefs", belief_p, rows)):
+        if belief.shape != (size,) or not np.isclose(belief.sum(), 1.0) or belief.min() < 0:
+            raise ParameterError(f"{name} must be a probability vector of length {size}")
+    return (game.row_payoffs @ belief_q)[None, :], (game.column_payoffs.T @ belief_p)[None, :]
 
 
 @dataclass(frozen=True)
@@ -182,6 +341,31 @@ def empirical_frequencies(
         counts = np.cumsum(history == action, axis=0)[sample - 1]
         result[..., action] = counts
     return result / sample.reshape(-1, *([1] * (result.ndim - 1)))
+
+
+def uniform_opponent_q(
+    game: NPlayerGame, player: int, discount: float, n_states: int = 1
+) -> NDArray[np.float64]:
+    """Calvano et al.'s (2020) initial Q-values: the discounted payoff against random play.
+
+    ``Q₀(s, a) = Σ_{a₋ᵢ} πᵢ(a, a₋ᵢ) / ((1 − γ)·Π_{j≠i} K_j)``, the value of playing ``a`` forever
+    while the others play uniformly at random, the same in every state.
+
+    Args:
+        game: The stage game.
+        player: Index of the player whose Q-values these are.
+        discount: γ in [0, 1).
+        n_states: Number of states of the learner.
+
+    Returns:
+        Shape ``(1, n_states, K_player)``, to pass as Q-learning's ``initial_q``.
+    """
+    check_range("player", player, 0.0, game.n_players - 1)
+    check_range("discount", discount, 0.0, 1.0, high_open=True)
+    check_range("n_states", n_states, 1.0)
+    others = tuple(axis for axis in range(game.n_players) if axis != int(player))
+    average = game.payoffs[int(player)].mean(axis=others) / (1.0 - discount)
+    return np.broadcast_to(average, (1, int(n_states), average.size)).copy()
 
 
 # --- logit quantal-response equilibrium -------------------------------------------------------

@@ -46,6 +46,13 @@ class ParameterSpec:
         integer: The parameter must be a whole number (a scalar).
         per_agent: A numeric parameter may be one value per agent (an array of shape
             ``(n_agents,)``) instead of a scalar.
+        per_action: A numeric parameter may also be one value per action: a two-dimensional
+            array of shape ``(1, n_actions)`` (the same row for every agent) or
+            ``(n_agents, n_actions)``. A one-dimensional array always means one value per
+            agent, so the two readings never depend on whether ``n_agents == n_actions``.
+        per_state: A numeric parameter may also be one value per state and action: an array
+            of shape ``(1, n_states, n_actions)`` or ``(n_agents, n_states, n_actions)``
+            (the rule's :meth:`LearningRule.check_domain` checks ``n_states``).
         optional: ``None`` is accepted (its meaning is given in ``description``).
     """
 
@@ -59,6 +66,8 @@ class ParameterSpec:
     choices: tuple[str, ...] | None = None
     integer: bool = False
     per_agent: bool = False
+    per_action: bool = False
+    per_state: bool = False
     optional: bool = False
 
     def accepted(self) -> str:
@@ -71,11 +80,21 @@ class ParameterSpec:
         kind = "an integer in " if self.integer else ""
         return kind + interval + (" or None" if self.optional else "")
 
-    def validate(self, value: Any, n_agents: int) -> Any:
+    def _shapes(self, n_agents: int) -> str:
+        """The array shapes accepted besides a scalar, in words."""
+        shapes = [f"one value per agent (shape ({n_agents},))"] if self.per_agent else []
+        if self.per_action:
+            shapes.append(f"one per action (shape (1, K) or ({n_agents}, K))")
+        if self.per_state:
+            shapes.append(f"one per state and action (shape (1, S, K) or ({n_agents}, S, K))")
+        return "a scalar" + "".join(f" or {shape}" for shape in shapes)
+
+    def validate(self, value: Any, n_agents: int, n_actions: int | None = None) -> Any:
         """Return ``value`` checked and normalised, or raise ParameterError naming the parameter.
 
-        Scalars come back as ``float``/``int``/``str``; per-agent arrays as float arrays of
-        shape ``(n_agents,)``.
+        Scalars come back as ``float``/``int``/``str``; arrays (per agent, per action, per
+        state) as float copies of the shape given. ``n_actions`` (None: not yet known) is the
+        length the last axis of a per-action or per-state array must have.
         """
         if value is None:
             if self.optional:
@@ -101,14 +120,17 @@ class ParameterSpec:
                     )
                 return int(array)
             return float(array)
-        if not self.per_agent or self.integer:
+        allowed_ndim = {1: self.per_agent, 2: self.per_action, 3: self.per_state}
+        if self.integer or not allowed_ndim.get(array.ndim, False):
             raise ParameterError(
-                f"{self.name} must be a scalar, got an array of shape {array.shape}"
+                f"{self.name} must be {self._shapes(n_agents)}, got an array of shape {array.shape}"
             )
-        if array.shape != (n_agents,):
+        leading_ok = array.shape[0] == n_agents or (array.ndim > 1 and array.shape[0] == 1)
+        actions_ok = array.ndim == 1 or n_actions is None or array.shape[-1] == n_actions
+        if not (leading_ok and actions_ok):
+            actions = "" if n_actions is None or array.ndim == 1 else f" (K = {n_actions})"
             raise ParameterError(
-                f"{self.name} must be a scalar or one value per agent (shape ({n_agents},)), "
-                f"got shape {array.shape}"
+                f"{self.name} must be {self._shapes(n_agents)}{actions}, got shape {array.shape}"
             )
         return array.copy()
 
@@ -120,6 +142,7 @@ class Observation(NamedTuple):
     payoffs: NDArray[np.float64]
     forgone: NDArray[np.float64] | None
     neighbours: Neighbourhood | None
+    next_states: NDArray[np.intp] | None = None
 
 
 class LearningRule(ABC):
@@ -138,18 +161,22 @@ class LearningRule(ABC):
         name: Registry name.
         family: ``"belief"`` (best-responds to payoffs inferred from others' play),
             ``"reinforcement"`` (reinforces actions by payoffs experienced),
-            ``"evolutionary"`` (population dynamics such as the replicator) or
-            ``"imitation"`` (copies better-paid peers).
-        stochastic: Whether ``act`` draws at random beyond tie-breaking.
+            ``"evolutionary"`` (population dynamics such as the replicator),
+            ``"imitation"`` (copies better-paid peers) or ``"no_regret"`` (plays by cumulative
+            regrets or payoffs of every action, with a guarantee on average regret).
+        stochastic: Whether ``act`` can draw at random beyond tie-breaking, for some values
+            of the parameters (weighted fictitious play: with logit choice). The instance
+            property :attr:`is_stochastic` answers for the parameters in use.
         uses: What ``observe`` must be given: ``"own_payoff"`` (actions and realised payoffs),
             ``"forgone_payoffs"`` (also each action's payoff given what others did) or
             ``"neighbours"`` (also who each agent observes).
         converges: Whether the rule is expected to settle on the equilibrium in the spec's
             validation (one generalist, one specialist).
-        nonnegative_payoffs: Whether the rule needs payoffs ≥ 0 whatever its parameters
+        nonnegative_payoffs: Whether the rule with its default parameters needs payoffs ≥ 0
             (:meth:`update` then refuses negative ones; the caller shifts payoffs). A rule
-            whose need depends on its parameters declares False and overrides
-            :attr:`requires_nonnegative_payoffs` (EWA with the linear choice rule).
+            whose need depends on its parameters overrides :attr:`requires_nonnegative_payoffs`
+            (EWA needs them only with linear choice; Roth–Erev not once given its
+            ``payoff_floor``, which it subtracts itself).
         reference: The paper the rule comes from, e.g. ``"Erev & Roth (1998), AER 88(4)"``.
         parameters: Declared parameters with defaults and accepted ranges.
         summary: One line describing the rule.
@@ -175,10 +202,13 @@ class LearningRule(ABC):
         self.n_agents = int(n_agents)
         self.n_actions = int(n_actions)
         self.rng = rng
-        self.params: dict[str, Any] = resolve_parameters(type(self), params, self.n_agents)
+        self.params: dict[str, Any] = resolve_parameters(
+            type(self), params, self.n_agents, self.n_actions
+        )
         self.periods = 0  # number of completed updates
         self._pending: Observation | None = None
         self._agent_index = np.arange(self.n_agents)
+        self.states: NDArray[np.intp] = np.zeros(self.n_agents, dtype=np.intp)
 
     def __repr__(self) -> str:
         return (
@@ -186,10 +216,53 @@ class LearningRule(ABC):
             f"params={self.params})"
         )
 
+    @classmethod
+    def check_domain(cls, params: dict[str, Any]) -> None:
+        """Raise ParameterError if parameters each in range are jointly outside the domain.
+
+        Called by :func:`~abm.learning.registry.resolve_parameters` with every parameter
+        validated and defaults filled in, so a market configuration is refused before any
+        agent exists. The default accepts everything; a rule with a published joint domain
+        (EWA: ρ ≤ φ and N(0) ≤ 1/(1 − ρ)) overrides it. The message is one line naming the
+        parameter and the bound (see :func:`check_at_most`).
+        """
+        return None  # every combination of in-range values is accepted
+
     @property
     def requires_forgone(self) -> bool:
         """Whether :meth:`observe` must be given ``forgone`` payoffs."""
         return self.uses == "forgone_payoffs"
+
+    @property
+    def n_states(self) -> int:
+        """Number of discrete states an agent can be in (1: a stateless rule).
+
+        A rule with states (Q-learning's ``n_states``) acts on the state set by
+        :meth:`set_states` and moves to the ``next_states`` given to :meth:`observe`.
+        """
+        return 1
+
+    def _check_states(self, states: ArrayLike, label: str) -> NDArray[np.intp]:
+        array = np.asarray(states)
+        if array.shape != (self.n_agents,) or array.dtype.kind not in "iu":
+            raise ParameterError(f"{label} must be {self.n_agents} integer state indices")
+        if array.min() < 0 or array.max() >= self.n_states:
+            raise ParameterError(f"{label} must be in [0, {self.n_states - 1}]")
+        return array.astype(np.intp)
+
+    def set_states(self, states: ArrayLike) -> None:
+        """Set the state each agent is in before it acts, shape ``(n_agents,)``."""
+        self.states = self._check_states(states, "states")
+
+    @property
+    def is_stochastic(self) -> bool:
+        """Whether this instance's ``act`` draws at random beyond tie-breaking.
+
+        The class's ``stochastic`` by default; a rule whose randomness depends on its
+        parameters overrides this (EWA and weighted fictitious play: not with best-response
+        choice). A rule that is not stochastic gives the same actions whatever its generator.
+        """
+        return self.stochastic
 
     @property
     def requires_nonnegative_payoffs(self) -> bool:
@@ -215,6 +288,7 @@ class LearningRule(ABC):
         payoffs: ArrayLike,
         forgone: ArrayLike | None = None,
         neighbours: Any = None,
+        next_states: ArrayLike | None = None,
     ) -> None:
         """Record one period: the actions played and what they earned.
 
@@ -226,6 +300,8 @@ class LearningRule(ABC):
                 forgone payoffs, ignored by the others.
             neighbours: Whom each agent observes (see :func:`as_neighbourhood`); used by
                 imitation, where ``None`` means a well-mixed population.
+            next_states: The state each agent moves to, shape ``(n_agents,)``, for a rule
+                with states (:attr:`n_states` > 1); None: the states stay as they are.
         """
         action_array = np.asarray(actions)
         if action_array.shape != (self.n_agents,) or action_array.dtype.kind not in "iu":
@@ -259,7 +335,8 @@ class LearningRule(ABC):
         neighbourhood = None
         if self.uses == "neighbours" and neighbours is not None:
             neighbourhood = as_neighbourhood(neighbours, self.n_agents)
-        self._pending = Observation(action_array, payoff_array, forgone_array, neighbourhood)
+        moved = None if next_states is None else self._check_states(next_states, "next_states")
+        self._pending = Observation(action_array, payoff_array, forgone_array, neighbourhood, moved)
 
     def update(self) -> None:
         """Fold the last observation into the state.
@@ -273,12 +350,41 @@ class LearningRule(ABC):
         if self.requires_nonnegative_payoffs:
             _check_nonnegative(self.name, self._pending)
         self._learn(self._pending)
+        if self._pending.next_states is not None:
+            self.states = self._pending.next_states
         self._pending = None
         self.periods += 1
 
     @abstractmethod
     def _learn(self, observation: Observation) -> None:
         """Change the state given one checked observation."""
+
+
+def check_at_most(
+    name: str, value: Any, bound: Any, bound_text: str, *, relative_tolerance: float = 1e-12
+) -> None:
+    """Raise ParameterError unless ``value ≤ bound`` for every agent (within rounding).
+
+    Args:
+        name: The parameter that is too large.
+        value: Its value, a scalar or one per agent.
+        bound: The largest value allowed, a scalar or one per agent (may be infinite).
+        bound_text: The bound in words, e.g. ``"attraction_decay (ρ ≤ φ)"``.
+        relative_tolerance: Slack for rounding in a computed bound such as 1/(1 − 0.9).
+
+    The message names the parameter, the bound and, for per-agent values, the first agent
+    outside it: ``experience_decay must be ≤ attraction_decay (ρ ≤ φ), got 0.95 > 0.9``.
+    """
+    values, bounds = np.broadcast_arrays(np.asarray(value, float), np.asarray(bound, float))
+    slack = relative_tolerance * np.where(np.isfinite(bounds), np.abs(bounds), 0.0)
+    outside = np.flatnonzero(values.ravel() > (bounds + slack).ravel())
+    if outside.size:
+        first = outside[0]
+        agent = f" (agent {first})" if values.ndim else ""
+        raise ParameterError(
+            f"{name} must be ≤ {bound_text}, got {values.ravel()[first]:g} > "
+            f"{bounds.ravel()[first]:g}{agent}"
+        )
 
 
 def _check_nonnegative(rule: str, observation: Observation) -> None:

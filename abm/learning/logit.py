@@ -27,7 +27,11 @@ ATTRACTION_DECAY = ParameterSpec(
     per_agent=True,
 )
 INITIAL_ATTRACTION = ParameterSpec(
-    "initial_attraction", 0.0, "A(0), prior payoff of every action", per_agent=True
+    "initial_attraction",
+    0.0,
+    "A(0), prior payoff of each action: a scalar, one per agent, or one per action",
+    per_agent=True,
+    per_action=True,
 )
 
 
@@ -65,7 +69,7 @@ class LogitResponse(LearningRule):
         super().__init__(n_agents, n_actions, rng, **params)
         self.attractions = np.zeros((n_agents, n_actions)) + column(
             self.params["initial_attraction"]
-        )
+        )  # column() passes a per-action (1, K) or (n, K) prior through as it is
         self.experience = np.zeros(n_agents) + self.params["prior_weight"]
         self._precision = column(self.params["precision"])
         self._decay = self.params["attraction_decay"]

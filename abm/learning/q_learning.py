@@ -1,4 +1,4 @@
-"""Tabular Q-learning with ε-greedy exploration and a decaying ε."""
+"""Tabular Q-learning: ε-greedy with a choice of ε schedules, states, Calvano's stopping rule."""
 
 from __future__ import annotations
 
@@ -6,13 +6,16 @@ from dataclasses import replace
 from typing import Any
 
 import numpy as np
-from numpy.typing import ArrayLike, NDArray
+from numpy.typing import NDArray
 
 from abm.errors import ParameterError
 from abm.learning.best_response import TIE_BREAK
-from abm.learning.choice import argmax_distribution, argmax_ties
+from abm.learning.choice import argmax_distribution, argmax_ties, column
 from abm.learning.interface import LearningRule, Observation, ParameterSpec
 from abm.learning.registry import register_rule
+
+EPSILON_SCHEDULES = ("geometric", "harmonic")
+"""How ε falls with the number of updates t: ``ε0·decay^t`` or ``ε0·τ/(τ + t)``."""
 
 
 @register_rule
@@ -20,10 +23,22 @@ class QLearning(LearningRule):
     """Tabular Q-learning on the agent's own payoff.
 
     ``Q(s, a) ← Q(s, a) + α·(π + γ·max_b Q(s', b) − Q(s, a))`` for the action ``a`` played in
-    state ``s``; action choice is ε-greedy with ``ε_t = max(ε_min, ε0·decay^t)`` after ``t``
-    updates. Stateless by default (one state, γ = 0: a multi-armed bandit learner); with
-    ``n_states > 1`` the model sets each agent's state with :meth:`set_states` before
-    :meth:`act` and may pass ``next_states`` to :meth:`observe` (default: unchanged).
+    state ``s``; action choice is ε-greedy with, after ``t`` updates,
+
+    * ``geometric``: ``ε_t = max(ε_min, ε0·decay^t)`` (Calvano et al. 2020 use
+      ``ε_t = e^{−βt}``, i.e. ε0 = 1 and decay = e^{−β});
+    * ``harmonic``: ``ε_t = max(ε_min, ε0·τ/(τ + t))``, which decays like 1/t (greedy in the
+      limit with infinite exploration, Singh et al. 2000).
+
+    Every rate may differ per agent. Stateless by default (one state, γ = 0: a multi-armed
+    bandit learner); with ``n_states > 1`` the model sets each agent's state with
+    :meth:`set_states` before :meth:`act` and passes ``next_states`` to :meth:`observe`
+    (:class:`~abm.learning.states.JointActionHistory` builds states from the last k joint
+    actions). ``initial_q`` may be one value, one per agent, one per action or one per state
+    and action (Calvano's Q₀). With ``stability_window`` > 0, :attr:`policy_stable_periods`
+    counts, per agent, the updates since its greedy policy (the argmax action in every state,
+    the lowest of equal values) last changed, and :meth:`policy_converged` says whether it has
+    reached the window: Calvano et al. stop when it reaches 100,000 for every agent.
     """
 
     name = "q_learning"
@@ -33,7 +48,7 @@ class QLearning(LearningRule):
     converges = False  # constant α and residual ε keep it noisy; it may settle off-equilibrium
     nonnegative_payoffs = False
     reference = "Watkins & Dayan (1992), Machine Learning 8(3-4)"
-    summary = "tabular Q-learning, ε-greedy with ε_t = max(ε_min, ε0·decay^t)"
+    summary = "tabular Q-learning, ε-greedy with a geometric or harmonic ε schedule"
     parameters = (
         ParameterSpec(
             "learning_rate",
@@ -44,14 +59,52 @@ class QLearning(LearningRule):
             low_open=True,
             per_agent=True,
         ),
-        ParameterSpec("epsilon", 0.2, "ε0, initial exploration probability", 0.0, 1.0),
-        ParameterSpec("epsilon_decay", 0.999, "per-period factor on ε", 0.0, 1.0, low_open=True),
-        ParameterSpec("epsilon_min", 0.01, "floor of ε", 0.0, 1.0),
+        ParameterSpec(
+            "epsilon", 0.2, "ε0, initial exploration probability", 0.0, 1.0, per_agent=True
+        ),
+        ParameterSpec(
+            "epsilon_schedule",
+            "geometric",
+            "geometric ε0·decay^t or harmonic ε0·τ/(τ + t)",
+            choices=EPSILON_SCHEDULES,
+        ),
+        ParameterSpec(
+            "epsilon_decay",
+            0.999,
+            "per-period factor on ε (geometric schedule)",
+            0.0,
+            1.0,
+            low_open=True,
+            per_agent=True,
+        ),
+        ParameterSpec(
+            "epsilon_timescale",
+            1000.0,
+            "τ, periods until ε halves (harmonic schedule)",
+            0.0,
+            low_open=True,
+            per_agent=True,
+        ),
+        ParameterSpec("epsilon_min", 0.01, "floor of ε", 0.0, 1.0, per_agent=True),
         ParameterSpec(
             "discount", 0.0, "γ, weight of the next state's value", 0.0, 1.0, high_open=True
         ),
         ParameterSpec("n_states", 1, "number of discrete states per agent", 1.0, integer=True),
-        ParameterSpec("initial_q", 0.0, "Q(s, a) before any update", per_agent=True),
+        ParameterSpec(
+            "stability_window",
+            0,
+            "updates the greedy policy must stay unchanged for policy_converged (0: untracked)",
+            0.0,
+            integer=True,
+        ),
+        ParameterSpec(
+            "initial_q",
+            0.0,
+            "Q(s, a) before any update: a scalar, one per agent, per action or per state",
+            per_agent=True,
+            per_action=True,
+            per_state=True,
+        ),
         replace(TIE_BREAK, default="random"),
     )
 
@@ -59,28 +112,41 @@ class QLearning(LearningRule):
         super().__init__(n_agents, n_actions, rng, **params)
         n_states = self.params["n_states"]
         initial = self.params["initial_q"]
-        initial = initial[:, None, None] if isinstance(initial, np.ndarray) else initial
+        if isinstance(initial, np.ndarray) and initial.ndim == 1:
+            initial = initial[:, None, None]  # one value per agent
+        elif isinstance(initial, np.ndarray) and initial.ndim == 2:
+            initial = initial[:, None, :]  # one row of actions, the same in every state
         self.q_values = np.zeros((n_agents, n_states, n_actions)) + initial
-        self.states = np.zeros(n_agents, dtype=np.intp)
-        self._next_states: NDArray[np.intp] | None = None
+        self.greedy_policy = np.argmax(self.q_values, axis=2)
+        self.policy_stable_periods = np.zeros(n_agents, dtype=np.int64)
+
+    @classmethod
+    def check_domain(cls, params: dict[str, Any]) -> None:
+        """A per-state ``initial_q`` must have one row per state."""
+        initial = params["initial_q"]
+        per_state = isinstance(initial, np.ndarray) and initial.ndim == 3
+        if per_state and initial.shape[1] != params["n_states"]:
+            raise ParameterError(
+                f"initial_q must have n_states = {params['n_states']} rows per agent, "
+                f"got shape {initial.shape}"
+            )
 
     @property
-    def epsilon(self) -> float:
-        """Current exploration probability ``max(ε_min, ε0·decay^t)``."""
-        scheduled = self.params["epsilon"] * self.params["epsilon_decay"] ** self.periods
-        return max(self.params["epsilon_min"], scheduled)
+    def n_states(self) -> int:
+        """Number of discrete states per agent (the ``n_states`` parameter)."""
+        return self.params["n_states"]
 
-    def _check_states(self, states: ArrayLike, label: str) -> NDArray[np.intp]:
-        array = np.asarray(states)
-        if array.shape != (self.n_agents,) or array.dtype.kind not in "iu":
-            raise ParameterError(f"{label} must be {self.n_agents} integer state indices")
-        if array.min() < 0 or array.max() >= self.params["n_states"]:
-            raise ParameterError(f"{label} must be in [0, {self.params['n_states'] - 1}]")
-        return array.astype(np.intp)
-
-    def set_states(self, states: ArrayLike) -> None:
-        """Set the state each agent is in before it acts, shape ``(n_agents,)``."""
-        self.states = self._check_states(states, "states")
+    @property
+    def epsilon(self) -> float | NDArray[np.float64]:
+        """Current exploration probability, a scalar or one per agent."""
+        params = self.params
+        if params["epsilon_schedule"] == "geometric":
+            scheduled = params["epsilon"] * params["epsilon_decay"] ** self.periods
+        else:
+            timescale = params["epsilon_timescale"]
+            scheduled = params["epsilon"] * timescale / (timescale + self.periods)
+        value = np.maximum(params["epsilon_min"], scheduled)
+        return float(value) if np.ndim(value) == 0 else value
 
     def current_q(self) -> NDArray[np.float64]:
         """Q-values of every action in each agent's current state, ``(n_agents, n_actions)``."""
@@ -97,33 +163,55 @@ class QLearning(LearningRule):
 
     def probabilities(self) -> NDArray[np.float64]:
         """``ε/K`` on every action plus ``1 − ε`` on the greedy action(s)."""
-        epsilon = self.epsilon
+        epsilon = column(self.epsilon)
         greedy = argmax_distribution(self.current_q(), self.params["tie_break"])
         return epsilon / self.n_actions + (1.0 - epsilon) * greedy
 
-    def observe(
-        self,
-        actions: ArrayLike,
-        payoffs: ArrayLike,
-        forgone: ArrayLike | None = None,
-        neighbours: Any = None,
-        next_states: ArrayLike | None = None,
-    ) -> None:
-        """Record actions and own payoffs; ``next_states`` (default: unchanged) for γ > 0."""
-        super().observe(actions, payoffs, forgone, neighbours)
-        self._next_states = (
-            None if next_states is None else self._check_states(next_states, "next_states")
-        )
+    def policy_converged(self) -> NDArray[np.bool_]:
+        """Whether each agent's greedy policy has not changed for ``stability_window`` updates.
+
+        Calvano et al. (2020) stop a session when, for every agent, the greedy action in every
+        state has stayed the same for 100,000 consecutive periods (``stability_window``
+        100000). Raises RuntimeError if the rule does not track its policy (window 0).
+        """
+        window = self.params["stability_window"]
+        if window == 0:
+            raise RuntimeError("q_learning: give stability_window > 0 to track policy stability")
+        return self.policy_stable_periods >= window
 
     def _learn(self, observation: Observation) -> None:
         index, states, actions = self._agent_index, self.states, observation.actions
         target = observation.payoffs
         discount = self.params["discount"]
-        next_states = states if self._next_states is None else self._next_states
+        next_states = states if observation.next_states is None else observation.next_states
         if discount > 0:
             target = target + discount * self.q_values[index, next_states].max(axis=1)
         old = self.q_values[index, states, actions]
         rate = self.params["learning_rate"]
         self.q_values[index, states, actions] = old + rate * (target - old)
-        self.states = next_states
-        self._next_states = None
+        if self.params["stability_window"]:
+            self._track_policy(states, actions, old)
+
+    def _track_policy(
+        self, states: NDArray[np.intp], actions: NDArray[np.intp], previous: NDArray[np.float64]
+    ) -> None:
+        """Update the greedy policy (argmax, lowest index among equal values) and its count.
+
+        One Q-value per agent changed, from ``previous``: if it now beats the greedy value it is
+        the new greedy action; if it was the greedy action and fell, its row is searched again.
+        Nothing else can change the policy, so the cost is O(n) plus the rows searched.
+        """
+        index = self._agent_index
+        greedy = self.greedy_policy[index, states]
+        updated = self.q_values[index, states, actions]
+        top = self.q_values[index, states, greedy]
+        overtakes = (actions != greedy) & (
+            (updated > top) | ((updated == top) & (actions < greedy))
+        )
+        fell = np.flatnonzero((actions == greedy) & (updated < previous))
+        fresh = np.where(overtakes, actions, greedy)
+        if fell.size:
+            fresh[fell] = np.argmax(self.q_values[fell, states[fell]], axis=1)
+        changed = fresh != greedy
+        self.greedy_policy[index, states] = fresh
+        self.policy_stable_periods = np.where(changed, 0, self.policy_stable_periods + 1)

@@ -24,7 +24,7 @@ from abm.errors import ParameterError, check_choice
 if TYPE_CHECKING:
     from abm.learning.interface import LearningRule, ParameterSpec
 
-FAMILIES = ("belief", "reinforcement", "evolutionary", "imitation")
+FAMILIES = ("belief", "reinforcement", "evolutionary", "imitation", "no_regret")
 """The learning-theory family of a rule (``LearningRule.family``)."""
 
 USES = ("own_payoff", "forgone_payoffs", "neighbours")
@@ -45,11 +45,12 @@ class RuleInfo:
         name: Registry name.
         rule_class: The class :func:`make_rule` builds.
         family: One of :data:`FAMILIES`.
-        stochastic: Whether ``act`` draws at random beyond tie-breaking.
+        stochastic: Whether ``act`` can draw at random beyond tie-breaking for some
+            parameters (``LearningRule.is_stochastic`` answers for an instance).
         uses: One of :data:`USES`.
         converges: Whether the rule is expected to settle on the equilibrium.
-        nonnegative_payoffs: Whether the rule needs payoffs ≥ 0 whatever its parameters
-            (EWA declares False: only its linear choice rule needs them, and checks them).
+        nonnegative_payoffs: Whether the rule with its default parameters needs payoffs ≥ 0
+            (``LearningRule.requires_nonnegative_payoffs`` answers for an instance).
         reference: The paper the rule comes from.
         parameters: Declared parameters with defaults and accepted ranges.
         summary: One line describing the rule.
@@ -162,9 +163,18 @@ def make_rule(
 
 
 def resolve_parameters(
-    rule_class: type[LearningRule], given: Mapping[str, Any], n_agents: int
+    rule_class: type[LearningRule],
+    given: Mapping[str, Any],
+    n_agents: int,
+    n_actions: int | None = None,
 ) -> dict[str, Any]:
-    """Validate ``given`` against the rule's declared parameters and fill in defaults."""
+    """Validate ``given`` against the rule's declared parameters and fill in defaults.
+
+    Each parameter is checked against its :class:`~abm.learning.interface.ParameterSpec`, then
+    the whole set against the rule's joint domain (``rule_class.check_domain``, e.g. EWA's
+    ρ ≤ φ). ``n_actions`` checks the length of per-action values; None (a configuration
+    checked before the action grid is known) skips that check.
+    """
     declared = {spec.name: spec for spec in rule_class.parameters}
     unknown = sorted(set(given) - set(declared))
     if unknown:
@@ -173,7 +183,9 @@ def resolve_parameters(
             f"unknown parameter {unknown[0]!r} for the {rule_class.name} rule "
             f"(accepted: {accepted})"
         )
-    return {
-        name: spec.validate(given.get(name, spec.default), n_agents)
+    resolved = {
+        name: spec.validate(given.get(name, spec.default), n_agents, n_actions)
         for name, spec in declared.items()
     }
+    rule_class.check_domain(resolved)
+    return resolved
