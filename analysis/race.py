@@ -76,21 +76,30 @@ def main(argv: Sequence[str] | None = None) -> int:
     labels = {index: name for index, name in enumerate(FRONTIERS)}
     series["frontier"] = series["point"].map(labels)
 
-    figure, axis = plt.subplots(figsize=(10, 6), constrained_layout=True)
+    figure, (axis, gap_axis) = plt.subplots(1, 2, figsize=(16, 6), constrained_layout=True)
     colours = {"slow": OKABE_ITO["blue"], "fast": OKABE_ITO["vermillion"]}
     final = {}
     for name, value in FRONTIERS.items():
         part = series[series["frontier"] == name]
-        fan(axis, part, "closed_mean_compute", colours[name], f"open frontier → {value:g}")
+        label = f"open frontier → {value:g}"
+        fan(axis, part, "closed_mean_compute", colours[name], label)
+        fan(gap_axis, part, "open_closed_gap", colours[name], label)
         last = part[part["step"] > steps - 10].groupby("run_id")["closed_mean_compute"].mean()
         final[name] = float(last.median())
-    axis.axvline(catchup_period, color=OKABE_ITO["grey"], ls="--", lw=1.3, label="catch-up period")
+    for panel in (axis, gap_axis):
+        panel.axvline(
+            catchup_period, color=OKABE_ITO["grey"], ls="--", lw=1.3, label="catch-up period"
+        )
+        panel.set_xlabel("period")
+    gap_axis.axhline(0.0, color="black", lw=0.8)
     axis.set_yscale("log")
-    axis.set(xlabel="period", ylabel="closed firms' mean compute (log scale)")
+    axis.set_ylabel("closed firms' mean compute (log scale)")
+    gap_axis.set_ylabel("log10(best closed / open compute)")
+    gap_axis.set_title("The open–closed gap over time (below 0: the open model leads)", fontsize=13)
     verdict = "retreat" if final["fast"] < final["slow"] else "do not retreat"
     axis.set_title(
         f"After a fast open catch-up closed labs {verdict}: median compute "
-        f"{final['fast']:.3g} vs {final['slow']:.3g} (median, 50/90 % bands, {reps} runs each)",
+        f"{final['fast']:.3g} vs {final['slow']:.3g}\n(median and 50/90 % bands, {reps} runs each)",
         fontsize=13,
     )
     axis.legend(fontsize=11, loc="best")
