@@ -15,7 +15,22 @@ from typing import Any
 from abm import __version__
 from abm.io import write_json
 
-_TRACKED_PACKAGES = ("numpy", "scipy", "pandas", "networkx", "mesa", "matplotlib", "seaborn")
+#: Every library whose version can shape a result, a table or a figure.
+_TRACKED_PACKAGES = (
+    "numpy",
+    "scipy",
+    "pandas",
+    "pyarrow",
+    "networkx",
+    "mesa",
+    "pydantic",
+    "SALib",
+    "statsmodels",
+    "dask",
+    "distributed",
+    "matplotlib",
+    "seaborn",
+)
 
 
 def package_versions() -> dict[str, str | None]:
@@ -29,18 +44,28 @@ def package_versions() -> dict[str, str | None]:
     return versions
 
 
-def git_commit() -> str | None:
-    """The commit of the source tree this package was imported from, if it is a git checkout."""
+def _git(*args: str) -> str | None:
+    """Output of ``git args`` in this package's source tree, or None outside a checkout."""
     source = Path(__file__).resolve().parent
     try:
         result = subprocess.run(
-            ["git", "rev-parse", "HEAD"], cwd=source, capture_output=True, text=True, timeout=5
+            ["git", *args], cwd=source, capture_output=True, text=True, timeout=5
         )
     except (OSError, subprocess.SubprocessError):
         return None
-    if result.returncode != 0:
-        return None
-    return result.stdout.strip() or None
+    return result.stdout if result.returncode == 0 else None
+
+
+def git_commit() -> str | None:
+    """The commit of the source tree this package was imported from, if it is a git checkout."""
+    output = _git("rev-parse", "HEAD")
+    return output.strip() or None if output is not None else None
+
+
+def git_dirty() -> bool | None:
+    """Whether tracked files differ from that commit (None outside a git checkout)."""
+    output = _git("status", "--porcelain", "--untracked-files=no")
+    return None if output is None else bool(output.strip())
 
 
 @dataclass
@@ -72,6 +97,7 @@ class Manifest:
             "outputs": sorted(self.outputs),
             "versions": package_versions(),
             "git_commit": git_commit(),
+            "git_dirty": git_dirty(),
             "platform": {
                 "system": platform.platform(),
                 "machine": platform.machine(),
