@@ -192,23 +192,24 @@ def _run_baseline(config: Any) -> list[File]:
         return []
     from abm.cli import main
 
-    out = Path(tempfile.mkdtemp(prefix="abm-docs-")) / "baseline"
-    printed = io.StringIO()
-    with contextlib.redirect_stdout(printed), contextlib.redirect_stderr(io.StringIO()):
-        code = main(["run", str(ROOT / "scenarios" / "baseline.toml"), "--out", str(out)])
-    if code != 0:
-        raise RuntimeError(f"abm run scenarios/baseline.toml exited with {code}")
-    text = printed.getvalue().replace(str(out), "results/baseline")
-    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
-    _first_run.update(
-        printed=text,
-        files=sorted(p.name for p in out.iterdir() if not p.name.startswith(".")),
-        manifest=sorted(manifest),
-        figures=sorted(p.name for p in out.glob("*.png")),
-    )
+    with tempfile.TemporaryDirectory(prefix="abm-docs-") as folder:
+        out = Path(folder) / "baseline"
+        printed = io.StringIO()
+        with contextlib.redirect_stdout(printed), contextlib.redirect_stderr(io.StringIO()):
+            code = main(["run", str(ROOT / "scenarios" / "baseline.toml"), "--out", str(out)])
+        if code != 0:
+            raise RuntimeError(f"abm run scenarios/baseline.toml exited with {code}")
+        manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+        figures = {png.name: png.read_bytes() for png in sorted(out.glob("*.png"))}
+        _first_run.update(
+            printed=printed.getvalue().replace(str(out), "results/baseline"),
+            files=sorted(p.name for p in out.iterdir() if not p.name.startswith(".")),
+            manifest=sorted(manifest),
+            figures=sorted(figures),
+        )
     return [
-        File.generated(config, f"getting-started/{png.name}", content=png.read_bytes())
-        for png in sorted(out.glob("*.png"))
+        File.generated(config, f"getting-started/{name}", content=content)
+        for name, content in figures.items()
     ]
 
 
