@@ -24,6 +24,7 @@ import io
 import json
 import os
 import pkgutil
+import re
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -259,9 +260,22 @@ MARKERS = {
 }
 
 
+#: A code span in a table row: GitHub needs its pipes escaped, Python-Markdown shows them as typed.
+CODE_SPAN = re.compile(r"`[^`\n]*`")
+
+
+def _table_code_pipes(markdown: str) -> str:
+    """Unescape the escaped pipes in the code spans of table rows (kept whole by Markdown)."""
+    lines = markdown.split("\n")
+    for i, line in enumerate(lines):
+        if line.startswith("|") and "\\|" in line:
+            lines[i] = CODE_SPAN.sub(lambda m: m.group(0).replace("\\|", "|"), line)
+    return "\n".join(lines)
+
+
 def on_page_markdown(markdown: str, page: Any, config: Any, files: Files) -> str:
     """Replace each generation marker with what it stands for."""
     for marker, make in MARKERS.items():
         if marker in markdown:
             markdown = markdown.replace(marker, make())
-    return markdown
+    return _table_code_pipes(markdown)
