@@ -494,7 +494,15 @@ def _check_override(
 
 
 def load_scenario(path: str | Path) -> Scenario:
-    """Read and validate a scenario file; raise ParameterError naming the key path."""
+    """Read and validate a scenario file; raise ParameterError naming the key path.
+
+    Examples:
+        >>> scenario = load_scenario("scenarios/baseline.toml")  # from the repository's root
+        >>> scenario.name, scenario.horizon.steps
+        ('baseline', 1000)
+        >>> scenario.market_data()["generalists"]["count"]
+        20
+    """
     file = Path(path)
     if not file.is_file():
         raise ParameterError(f"scenario file not found: {file}")

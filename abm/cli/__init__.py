@@ -63,7 +63,14 @@ def build_parser() -> ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; return the process exit code."""
+    """Run the command line; return the process exit code.
+
+    Examples:
+        >>> code = main(["equilibrium", "--alpha0", "0.5", "--json"])  # doctest: +ELLIPSIS
+        {"regime": "free", "openness": 0.1875..., "outcome": "nonbinding", ...}
+        >>> code
+        0
+    """
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:

@@ -53,7 +53,14 @@ def colour_of(name: str) -> str:
 
 
 def apply_style() -> None:
-    """Select the non-interactive backend and the project's seaborn theme."""
+    """Select the non-interactive backend and the project's seaborn theme.
+
+    Examples:
+        >>> import matplotlib
+        >>> apply_style()
+        >>> matplotlib.get_backend().lower()
+        'agg'
+    """
     import matplotlib
 
     matplotlib.use("Agg")

@@ -182,6 +182,18 @@ def learned_release(model: MarketModel, periods: int, window: float = 0.2) -> np
 
     The mode (not the last period's action) is what an agent has learned: exploration that
     never dies out would otherwise count as a miss. NaN where the mode is abstaining.
+
+    Examples:
+        Two pairs that see forgone payoffs and best-respond settle on Model I's myopic Nash
+        release ω^N = (ε + o − βα0)/(2k) (0.175 and 0), on the grid of step 0.02:
+
+        >>> fast = LearningConfig("best_response", {"inertia": 0.0}, "counterfactual")
+        >>> config = MarketConfig(
+        ...     generalists=GeneralistConfig(count=2, alpha0=[0.1, 2.0], learning=fast),
+        ...     specialists=SpecialistConfig(count=2, learning=fast, effort_learning=fast),
+        ... )
+        >>> learned_release(MarketModel(config, rng=0), 100)
+        array([0.18, 0.  ])
     """
     g = model.generalists
     tail = max(1, int(periods * window))

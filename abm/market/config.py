@@ -146,6 +146,15 @@ class LearningConfig(Schema):
 
     ``LearningConfig("q_learning", {"epsilon": 0.1}, "experienced", 0.5)`` fills the fields in
     order.
+
+    Examples:
+        >>> rule = LearningConfig("logit", {"precision": 20.0}, "counterfactual", 0.3)
+        >>> rule.rule, rule.params, rule.information, rule.revision_rate
+        ('logit', {'precision': 20.0}, 'counterfactual', 0.3)
+        >>> LearningConfig("no_such_rule")  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        abm.errors.ParameterError: learning.rule must be one of ..., got 'no_such_rule'
     """
 
     path = "learning"
@@ -199,7 +208,16 @@ def _learning(description: str) -> Any:
 
 
 class GeneralistConfig(Schema):
-    """Base-model owners (Model I's G). Distributions give one value per agent."""
+    """Base-model owners (Model I's G). Distributions give one value per agent.
+
+    Examples:
+        >>> from abm.market.distributions import Distribution
+        >>> config = GeneralistConfig(count=3, alpha0=Distribution("uniform", low=0.5, high=2.0))
+        >>> config.alpha0.kind, config.openness_levels
+        ('uniform', 51)
+        >>> GeneralistConfig(count=2, alpha0=[0.5, 2.0]).alpha0.values  # one value per agent
+        [0.5, 2.0]
+    """
 
     path = "generalists"
 
@@ -236,7 +254,13 @@ _GENERALIST_DISTRIBUTIONS = (
 
 
 class SpecialistConfig(Schema):
-    """Fine-tuners (Model I's D). Each serves one niche, drawn uniformly at creation."""
+    """Fine-tuners (Model I's D). Each serves one niche, drawn uniformly at creation.
+
+    Examples:
+        >>> config = SpecialistConfig(count=60, matching="learned", effort_levels=21)
+        >>> config.matching, config.learning.rule
+        ('learned', 'q_learning')
+    """
 
     path = "specialists"
 
@@ -268,7 +292,13 @@ class SpecialistConfig(Schema):
 
 
 class ClosedFirmConfig(Schema):
-    """Closed-model firms (Model II); firm f sells in niche f mod ``demand.niches``."""
+    """Closed-model firms (Model II); firm f sells in niche f mod ``demand.niches``.
+
+    Examples:
+        >>> config = ClosedFirmConfig(count=3, initial_compute=30.0, levels=3)
+        >>> config.initial_compute.value, config.upgrade_factor  # compute levels 30, 120, 480
+        (30.0, 4.0)
+    """
 
     path = "closed_firms"
 
@@ -295,7 +325,12 @@ class ClosedFirmConfig(Schema):
 
 
 class DemandConfig(Schema):
-    """Customers and how each niche clears (see :mod:`abm.market.clearing`)."""
+    """Customers and how each niche clears (see :mod:`abm.market.clearing`).
+
+    Examples:
+        >>> DemandConfig(rule="logit", niches=20, customers=4.0, precision=5.0).rule
+        'logit'
+    """
 
     path = "demand"
 
@@ -484,7 +519,16 @@ ScheduleRow = Annotated[
 
 
 class RegulatorConfig(Schema):
-    """The regulator's policy (θ, p)."""
+    """The regulator's policy (θ, p).
+
+    Examples:
+        >>> RegulatorConfig(theta=0.5, penalty=0.05).mode
+        'static'
+        >>> RegulatorConfig(theta=2.0)
+        Traceback (most recent call last):
+        ...
+        abm.errors.ParameterError: regulator.theta must be in [0, 1], got 2
+    """
 
     path = "regulator"
 
@@ -510,7 +554,17 @@ class RegulatorConfig(Schema):
 
 
 class MarketConfig(Schema):
-    """Everything a :class:`~abm.market.model.MarketModel` needs."""
+    """Everything a :class:`~abm.market.model.MarketModel` needs.
+
+    Examples:
+        >>> config = MarketConfig(
+        ...     generalists=GeneralistConfig(count=20),
+        ...     specialists=SpecialistConfig(count=60),
+        ...     regulator=RegulatorConfig(theta=0.3, penalty=0.05),
+        ... )
+        >>> config.regulator.theta, config.demand.rule
+        (0.3, 'captive')
+    """
 
     path = ""
 
@@ -564,7 +618,16 @@ class MarketConfig(Schema):
 
     @classmethod
     def from_dict(cls, data: Any) -> MarketConfig:
-        """Build from nested dicts; any problem raises one ParameterError naming its key path."""
+        """Build from nested dicts; any problem raises one ParameterError naming its key path.
+
+        Examples:
+            >>> MarketConfig.from_dict({"generalists": {"count": 2}}).generalists.count
+            2
+            >>> MarketConfig.from_dict({"regulator": {"theta": 2}})
+            Traceback (most recent call last):
+            ...
+            abm.errors.ParameterError: regulator.theta must be in [0, 1], got 2
+        """
         return cls.parse(data)
 
     def validate(self) -> None:  # type: ignore[override]

@@ -38,6 +38,15 @@ class Distribution:
         mean: Mean of the normal (of the log for lognormal).
         sd: Standard deviation of the normal (of the log for lognormal), > 0.
         values: Explicit values, one per agent.
+
+    Examples:
+        >>> import numpy as np
+        >>> alpha0 = Distribution("uniform", low=0.05, high=3.0)
+        >>> draws = alpha0.sample(np.random.default_rng(0), 4, "alpha0")
+        >>> bool(((draws >= 0.05) & (draws <= 3.0)).all()), alpha0.support()
+        (True, (0.05, 3.0))
+        >>> Distribution("list", values=[0.5, 2.0]).sample(np.random.default_rng(0), 2, "alpha0")
+        array([0.5, 2. ])
     """
 
     kind: Kind = "constant"

@@ -69,6 +69,21 @@ class MarketModel(mesa.Model):
         observables: This period's model-level observables.
         datacollector: Mesa DataCollector of every observable, one row per period (row 0 is the
             state before the first period).
+
+    Examples:
+        >>> from abm.market import GeneralistConfig, MarketConfig, RegulatorConfig
+        >>> config = MarketConfig(
+        ...     generalists=GeneralistConfig(count=3, alpha0=[0.5, 1.0, 2.0]),
+        ...     regulator=RegulatorConfig(theta=0.5, penalty=0.05),
+        ... )
+        >>> model = MarketModel(config, rng=1).run(20)
+        >>> series = model.timeseries()  # one row per period (and row 0), every observable
+        >>> len(series), "mean_openness" in series, "share_comply" in series
+        (21, True, True)
+        >>> model.agent_frame()["type"].value_counts().to_dict()  # the final state
+        {'generalist': 3, 'specialist': 1}
+        >>> model.network.number_of_nodes()  # base models and derivatives
+        4
     """
 
     def __init__(self, config: MarketConfig | None = None, *, rng: int | None = None) -> None:

@@ -61,6 +61,19 @@ class GenericGame:
             sits at the top of the range.
         openness_grid: Grid points for ω before refinement.
         alpha1_grid: Grid points for α1 before refinement.
+
+    Examples:
+        Model I's own utilities, solved numerically, give its closed-form ω⁰ = 0.1875:
+
+        >>> from abm.theory.openness_game import OpennessGame, utilities_at
+        >>> closed = OpennessGame(alpha0=0.5)
+        >>> game = GenericGame(
+        ...     lambda w, a1, d: utilities_at(closed, w, a1, d)[0],
+        ...     lambda w, a1, d: utilities_at(closed, w, a1, d)[1],
+        ...     alpha0=0.5,
+        ... )
+        >>> round(float(solve(game, "fixed", 0.5).openness), 4)
+        0.1875
     """
 
     utility_generalist: Utility

@@ -47,6 +47,14 @@ class OpennessGame:
         production: c0, cost of building the base model (c0·alpha0²), ≥ 0.
         theta: The regulator's open-source threshold θ ∈ [0, 1].
         penalty: The penalty p ≥ 0 for a release below θ.
+
+    Examples:
+        >>> import numpy as np
+        >>> game = OpennessGame(alpha0=np.array([0.5, 2.0]), theta=0.5, penalty=0.05)
+        >>> game.shape
+        (2,)
+        >>> float(game.unregulated().penalty)
+        0.0
     """
 
     alpha0: ArrayLike = MODEL_ONE_DEFAULTS["alpha0"]
@@ -188,6 +196,12 @@ def indifference_penalty(game: OpennessGame, delta: ArrayLike) -> FloatArray:
     """p̄(θ) = Ū_G(ω⁰) − Ū_G(θ): the penalty at which G is indifferent between comply and pay.
 
     Zero where the threshold does not bind (θ ≤ ω⁰). Above p̄ G complies, below it G pays.
+
+    Examples:
+        >>> import numpy as np
+        >>> game = OpennessGame(alpha0=np.array([0.5, 2.0]), theta=0.5)
+        >>> indifference_penalty(game, 0.5).round(4)  # the stronger model needs a larger fine
+        array([0.0195, 0.2375])
     """
     omega0 = free_openness(game, delta)
     gap = generalist_utility(game, omega0, delta) - generalist_utility(game, game.theta, delta)
@@ -230,6 +244,15 @@ def stage_two(game: OpennessGame, delta: ArrayLike) -> StageTwo:
     G compares the free choice ω⁰ (when the rule does not bind), complying at θ, paying the
     penalty at ω⁰, and abstaining (0). Ties favour compliance, then participation. A rule with
     a zero penalty does not bind.
+
+    Examples:
+        >>> import numpy as np
+        >>> round(float(stage_two(OpennessGame(alpha0=0.5), 0.5).openness), 4)  # ω⁰
+        0.1875
+        >>> game = OpennessGame(alpha0=np.array([0.5, 2.0]), theta=0.5, penalty=0.05)
+        >>> result = stage_two(game, 0.5)
+        >>> [REGIMES[code] for code in result.regime], result.penalty_paid.tolist()
+        (['comply', 'pay'], [0.0, 0.05])
     """
     delta = _delta(delta)
     shape = np.broadcast_shapes(game.shape, delta.shape)
@@ -280,6 +303,10 @@ def spe_benchmark(game: OpennessGame, delta: ArrayLike, followers: ArrayLike = 1
     Ū_G(ω) with the fine-tuning terms counted ``followers`` times: the peak moves to
     ω_int(n) = [n·δ(1−δ)λ/(2c_D) + ε + o − βα0]/(2k). With one follower this is
     :func:`stage_two`.
+
+    Examples:
+        >>> spe_benchmark(OpennessGame(alpha0=2.0), 0.5, followers=[1, 10]).openness
+        array([0., 1.])
     """
     n = np.asarray(followers, float)
     delta = _delta(delta)

@@ -76,7 +76,16 @@ def regulation_outcome(
     delta: ArrayLike | None = None,
     grid: int = DEFAULT_GRID,
 ) -> RegulationOutcome:
-    """Solve ``game`` with and without its regulation and classify the difference."""
+    """Solve ``game`` with and without its regulation and classify the difference.
+
+    Examples:
+        >>> import numpy as np
+        >>> from abm.theory.openness_game import OpennessGame
+        >>> game = OpennessGame(alpha0=0.5, theta=0.6, penalty=np.array([0.01, 0.5]))
+        >>> result = regulation_outcome(game, rule="egalitarian")
+        >>> [OUTCOMES[code] for code in result.outcome]
+        ['deadweight_loss', 'both_lose']
+    """
     regulated = equilibrium(game, rule, delta, grid)
     baseline = equilibrium(game.unregulated(), rule, delta, grid)
     return RegulationOutcome(regulated, baseline, classify(regulated, baseline))
