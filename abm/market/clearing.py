@@ -477,12 +477,12 @@ class SubstitutingClearing:
     product prices the segment separately), cleared by the same rule as the niches. Per product,
     revenue and deviations add the segment's to the niche's; price and share are the niche's.
     With σ = 0 the market uses :class:`Clearing` itself, so the switch off is the base case.
+    The other arguments are those of :class:`Clearing` (``initial_price`` applies to the
+    niches; the segments start afresh).
 
     Args:
         substitution: σ ∈ (0, 1], the share of the next niche's customers.
         discount: δ ∈ [0, 1], the share of the premium those customers do not value.
-        Others: as :class:`Clearing` (``initial_price`` applies to the niches; the segments start
-            from σ).
     """
 
     def __init__(
