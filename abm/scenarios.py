@@ -203,7 +203,13 @@ class Scenario(_Block):
 
     path = ""
 
-    name: str = Field(strict=True, description="short name (the file's stem by default)")
+    name: str = Field(
+        strict=True,
+        # it names the default output folder and figure titles: no path, no mathtext
+        pattern=r"^[^./\\$\x00][^/\\$\x00]{0,99}$",
+        description="a short name: up to 100 characters, no '/', '\\' or '$', not starting "
+        "with '.' (the file's stem by default)",
+    )
     description: str = Field(
         "", strict=True, description="free text (the question the scenario asks)"
     )

@@ -295,6 +295,8 @@ def describe(error: dict[str, Any], model: type, root: str) -> str:
         return f"{path} must be a number in {interval}, got {value!r}"
     if kind.startswith("bool_"):
         return f"{path} must be true or false, got {value!r}"
+    if kind == "string_pattern_mismatch" and info is not None:
+        return f"{path} must be {info.description}, got {value!r}"
     if kind.startswith("string_"):
         return f"{path} must be a string, got {value!r}"
     if kind in ("model_type", "model_attributes_type", "dataclass_type", "dict_type"):

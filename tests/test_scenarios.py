@@ -193,3 +193,16 @@ def test_every_shipped_scenario_loads_and_runs(path):
     frame = tables["timeseries"]
     assert list(frame["step"]) == [0, 1, 2, 3]
     assert np.isfinite(frame["welfare"]).all()
+
+
+@pytest.mark.parametrize(
+    "name", ["../../escape", "/absolute", "a/b", "back\\slash", "$x$", ".hidden"]
+)
+def test_a_scenario_name_cannot_leave_results_or_break_a_title(tmp_path, monkeypatch, capsys, name):
+    file = tmp_path / "s.toml"
+    file.write_text(f"name = {name!r}\n[horizon]\nsteps = 2\n".replace("'", '"'))
+    monkeypatch.chdir(tmp_path)
+    assert main(["run", str(file), "--quiet"]) == 2
+    error = capsys.readouterr().err.strip()
+    assert error.count("\n") == 0 and "name must be a short name" in error
+    assert not (tmp_path / "results").exists() and not (tmp_path.parent / "escape").exists()
