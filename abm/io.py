@@ -5,6 +5,7 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import re
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -70,6 +71,28 @@ def write_table(
             )
         )
     return written
+
+
+#: A temporary file of :func:`atomic_write` (``mkstemp``: ".<target name>.<8 random chars>").
+_TEMPORARY = re.compile(r"^\..+\.[A-Za-z0-9_]{8}$")
+
+
+def remove_temporaries(folder: str | os.PathLike[str]) -> list[Path]:
+    """Delete the temporary files a killed writer left in ``folder`` (not recursive).
+
+    Only call this on a folder this process has claimed (:func:`claim_folder`): another
+    writer's temporaries would otherwise vanish under it.
+
+    Returns:
+        The files removed.
+    """
+    removed = []
+    target = Path(folder)
+    for path in target.iterdir() if target.is_dir() else ():
+        if path.is_file() and _TEMPORARY.match(path.name):
+            path.unlink(missing_ok=True)
+            removed.append(path)
+    return removed
 
 
 #: Lock files held by this process, by folder (released when it exits).

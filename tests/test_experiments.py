@@ -112,6 +112,10 @@ def test_resume_redoes_only_unfinished_chunks_and_ignores_partial_files(tmp_path
     (chunks / "000001.done").unlink()
     (chunks / "000002.done").unlink()
     (chunks / "timeseries-000002.parquet").write_bytes(b"PAR1 half a file")
+    # and SIGKILL left atomic_write's temporaries behind (".<name>.<8 random chars>")
+    stale = [chunks / ".runs-000003.parquet.a1b2c3d4", crashed / ".runs.parquet.x_y_z_12"]
+    for path in stale:
+        path.write_bytes(b"half")
     for stem in ("runs", "timeseries"):
         (crashed / f"{stem}.parquet").unlink()
     assert sorted(finished_chunks(crashed)) == [0]
@@ -128,6 +132,7 @@ def test_resume_redoes_only_unfinished_chunks_and_ignores_partial_files(tmp_path
     )
     assert (result.resumed, result.ran) == (2, 4)
     assert calls == run_seeds(11, 6)[2:]
+    assert not any(path.exists() for path in stale)  # --resume removed them
     for stem in ("runs", "timeseries"):
         assert read(reference, stem).equals(read(crashed, stem)), stem
 

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 from abm.errors import ParameterError
 from abm.experiments.seeds import run_seed
-from abm.io import atomic_write, write_json
+from abm.io import atomic_write, remove_temporaries, write_json
 from abm.scenarios import Scenario, json_ready
 
 if TYPE_CHECKING:
@@ -309,6 +309,9 @@ def run_experiment(
     folder = Path(folder)
     prepare_output(experiment, folder, resume=resume)
     write_json(folder / EXPERIMENT_FILE, experiment.fingerprint())
+    if resume:  # a killed run's half-written files (never mistaken for results) go first
+        for place in (folder, folder / CHUNKS):
+            remove_temporaries(place)
     done = finished_chunks(folder) if resume else {}
     result = ExperimentResult(n_runs=experiment.n_runs)
     result.resumed = sum(record["runs"] for record in done.values())
