@@ -21,6 +21,59 @@ MAX_SEED = 2**63 - 1
 MAX_STEPS = 10_000_000
 MAX_REPLICATIONS = 10_000_000
 
+#: Environment variable holding the memory ceiling for one model ("8G", "500M" or bytes).
+MEMORY_VARIABLE = "ABM_MAX_MEMORY"
+_UNITS = {"": 1, "K": 2**10, "M": 2**20, "G": 2**30, "T": 2**40}
+
+
+def parse_size(text: str) -> int:
+    """Bytes in ``text``: a number with an optional K, M, G or T (powers of 1024).
+
+    Raises:
+        ValueError: ``text`` is not such a size.
+    """
+    stripped = text.strip().upper().removesuffix("B").removesuffix("I")
+    unit = stripped[-1:] if stripped[-1:] in _UNITS and stripped[-1:] else ""
+    number = float(stripped[: len(stripped) - len(unit)])
+    if not math.isfinite(number) or number <= 0:
+        raise ValueError(text)
+    return int(number * _UNITS[unit])
+
+
+def memory_limit() -> int:
+    """The most memory one model may need.
+
+    ``$ABM_MAX_MEMORY`` when set, else 3/4 of the machine's physical memory (or of the
+    address-space limit, when one is set and lower).
+
+    Raises:
+        ValueError: ``$ABM_MAX_MEMORY`` is set but not a size.
+    """
+    text = os.environ.get(MEMORY_VARIABLE)
+    if text:
+        return parse_size(text)
+    try:
+        physical = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        physical = 8 * 2**30
+    try:
+        import resource
+
+        soft, _ = resource.getrlimit(resource.RLIMIT_AS)
+        if soft != resource.RLIM_INFINITY:
+            physical = min(physical, soft)
+    except (ImportError, ValueError, OSError):
+        pass
+    return int(0.75 * physical)
+
+
+def format_size(count: float) -> str:
+    """``count`` bytes in the largest unit that keeps a number ≥ 1 (e.g. ``7.5 GiB``)."""
+    for unit in ("T", "G", "M", "K"):
+        if count >= _UNITS[unit]:
+            return f"{count / _UNITS[unit]:.3g} {unit}iB"
+    return f"{count:.0f} B"
+
 
 def real(
     low: float = -math.inf,

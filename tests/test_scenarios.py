@@ -206,3 +206,27 @@ def test_a_scenario_name_cannot_leave_results_or_break_a_title(tmp_path, monkeyp
     error = capsys.readouterr().err.strip()
     assert error.count("\n") == 0 and "name must be a short name" in error
     assert not (tmp_path / "results").exists() and not (tmp_path.parent / "escape").exists()
+
+
+def test_a_market_too_large_for_memory_is_refused_before_allocation(tmp_path, capsys):
+    file = tmp_path / "big.toml"
+    file.write_text("[horizon]\nsteps = 2\n[market.specialists]\ncount = 1000000000\n")
+    assert main(["run", str(file), "--out", str(tmp_path / "out"), "--quiet"]) == 2
+    error = capsys.readouterr().err
+    assert "needs about" in error and "ABM_MAX_MEMORY" in error and error.count("\n") == 1
+    assert not (tmp_path / "out").exists()
+
+
+def test_the_memory_ceiling_follows_the_environment(monkeypatch):
+    from abm.market import MarketConfig
+    from abm.options import memory_limit, parse_size
+
+    assert parse_size("8G") == 8 * 2**30 and parse_size("500M") == 500 * 2**20
+    assert parse_size("1024") == 1024 and parse_size("1.5KiB") == 1536
+    monkeypatch.setenv("ABM_MAX_MEMORY", "1K")
+    assert memory_limit() == 1024
+    with pytest.raises(ParameterError, match="needs about"):
+        MarketConfig.from_dict({"specialists": {"count": 10}})
+    monkeypatch.setenv("ABM_MAX_MEMORY", "lots")
+    with pytest.raises(ParameterError, match="ABM_MAX_MEMORY must be a size"):
+        MarketConfig.from_dict({})

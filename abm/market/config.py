@@ -630,9 +630,47 @@ class MarketConfig(Schema):
         """
         return cls.parse(data)
 
+    @model_validator(mode="after")
+    def _fits_in_memory(self) -> MarketConfig:
+        """Refuse, before anything is allocated, a market larger than the memory ceiling."""
+        from abm.options import MEMORY_VARIABLE, format_size, memory_limit
+
+        needed = self.memory_estimate()
+        try:
+            limit = memory_limit()
+        except ValueError:
+            raise ParameterError(f"${MEMORY_VARIABLE} must be a size such as 8G or 500M") from None
+        if needed > limit:
+            raise ParameterError(
+                f"{PATH}: this market needs about {format_size(needed)} (generalists.count "
+                f"{self.generalists.count}, specialists.count {self.specialists.count}, "
+                f"closed_firms.count {self.closed_firms.count}), more than the limit "
+                f"{format_size(limit)} (${MEMORY_VARIABLE}; default 3/4 of the machine's memory)"
+            )
+        return self
+
     def validate(self) -> None:  # type: ignore[override]
         """Check the whole tree again (after in-place changes of lists and tables)."""
         type(self).parse(self.to_dict())
+
+    def memory_estimate(self) -> int:
+        """Bytes a model of this configuration needs at its peak, estimated before building it.
+
+        The learners' tables dominate: a row per agent and a column per action (generalists:
+        openness levels + abstain; specialists: every base + none, and every effort level;
+        closed firms: compute levels), each cell about 30 bytes at the peak of a period under
+        experience and 60 under counterfactual information (the forgone-payoff arrays and their
+        temporaries; measured at 10⁴ agents, ``benchmarks/bench_market.py``), doubled here for
+        safety, plus about 1 KiB per agent.
+        """
+        g, s, c = self.generalists, self.specialists, self.closed_firms
+        cells = (
+            g.count * (g.openness_levels + 1)
+            + s.count * (g.count + 1 + s.effort_levels)
+            + c.count * c.levels
+        )
+        agents = g.count + s.count + c.count + self.demand.niches
+        return int(128 * cells + 1024 * agents)
 
     def check(self) -> None:
         """Everything a model would find when built, without drawing or allocating anything.
