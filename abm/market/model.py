@@ -25,6 +25,7 @@ same seed, same run, bit for bit.
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import mesa
@@ -52,6 +53,9 @@ from abm.market.populations import (
     bargained_share,
 )
 from abm.market.regulator import Policy
+
+#: Largest |value| × precision logit demand accepts (e^u must stay finite in its sums).
+_LOGIT_SCALE = 1e300
 
 
 class MarketModel(mesa.Model):
@@ -244,6 +248,18 @@ class MarketModel(mesa.Model):
         ]
         return niche_valuations(scales, demand.pricing, demand.days_per_period)
 
+    def _check_logit_scale(self, value: np.ndarray) -> None:
+        """Refuse values whose logit utilities v·precision overflow (they cannot be cleared)."""
+        precision = self.config.demand.precision
+        largest = float(np.max(np.abs(value), initial=0.0)) * precision
+        if not math.isfinite(largest) or largest > _LOGIT_SCALE:
+            raise ParameterError(
+                f"market: a product's value per customer-day times demand.precision reached "
+                f"{largest:g}, beyond {_LOGIT_SCALE:g} where logit demand overflows; lower "
+                f"generalists.alpha0, frontier.value_per_alpha, specialists.effort_max or "
+                f"demand.precision"
+            )
+
     def _catchup_arrives(self) -> bool:
         """Whether the exogenous catch-up arrives this period.
 
@@ -296,6 +312,8 @@ class MarketModel(mesa.Model):
             )
         )
         demand = self.config.demand
+        if demand.rule == "logit":
+            self._check_logit_scale(value)
         args = (
             demand.rule,
             niche,
