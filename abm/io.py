@@ -124,14 +124,21 @@ def claim_folder(folder: str | os.PathLike[str], command: str) -> Path:
     target.mkdir(parents=True, exist_ok=True)
     if target.resolve() in _LOCKS:  # this process already writes here (a library caller)
         return target
-    handle = open(target / ".lock", "a", encoding="utf-8")  # noqa: SIM115 (held open)
+    handle = open(target / ".lock", "a+", encoding="utf-8")  # noqa: SIM115 (held open)
     try:
         fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
+        handle.seek(0)
+        holder = handle.read().strip() or "another abm process"
         handle.close()
         raise ParameterError(
-            f"--out {target} is being written by another abm process; wait for it or choose "
-            "another folder"
+            f"--out {target} is being written by {holder}; wait for it or choose another folder"
         ) from None
+    # who holds it, for the next process's refusal; a lock dies with its process (flock), so
+    # a crashed holder leaves no stale lock, only this stale line, which the next holder replaces
+    handle.seek(0)
+    handle.truncate()
+    handle.write(f"abm {command} (pid {os.getpid()})")
+    handle.flush()
     _LOCKS[target.resolve()] = handle
     return target
