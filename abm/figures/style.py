@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -52,11 +53,26 @@ def colour_of(name: str) -> str:
     return COLOURS.get(name, OKABE_ITO["grey"])
 
 
+def in_jupyter() -> bool:
+    """Whether this process is a Jupyter (IPython) kernel, where figures show inline."""
+    shell = sys.modules.get("IPython")
+    if shell is None or "ipykernel" not in sys.modules:
+        return False
+    ipython = shell.get_ipython()
+    return ipython is not None and hasattr(ipython, "kernel")
+
+
 def apply_style() -> None:
-    """Select the non-interactive backend and the project's seaborn theme."""
+    """Select the project's seaborn theme, and the file-only backend outside Jupyter.
+
+    In a Jupyter kernel the backend is left alone, so a notebook's figures show inline with no
+    ``%matplotlib inline``; elsewhere (scripts, the command line, servers) figures are drawn
+    with the non-interactive Agg backend.
+    """
     import matplotlib
 
-    matplotlib.use("Agg")
+    if not in_jupyter():
+        matplotlib.use("Agg")
     import seaborn as sns
 
     sns.set_theme(
