@@ -45,6 +45,11 @@ COLOURS: dict[str, str] = {
     "comply": OKABE_ITO["bluish_green"],
     "pay": OKABE_ITO["orange"],
     "abstain": OKABE_ITO["grey"],
+    # the share of generalists in each regime: the regime's colour
+    "share_free": OKABE_ITO["sky_blue"],
+    "share_comply": OKABE_ITO["bluish_green"],
+    "share_pay": OKABE_ITO["orange"],
+    "share_abstain": OKABE_ITO["grey"],
 }
 
 
