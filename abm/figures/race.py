@@ -1,6 +1,6 @@
 """Figure of the race (Model II): upgrade gain and optimal spend against the open catch-up.
 
-Shared by ``abm race --plot`` and study 4 (``analysis/race.py``). The caller applies the style
+Shared by ``abm race --out`` and study 4 (``analysis/race.py``). The caller applies the style
 (:func:`abm.figures.apply_style`) and saves the figure.
 """
 
