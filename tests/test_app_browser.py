@@ -74,6 +74,7 @@ def app_url(tmp_path: Path):
     try:
         _wait_for_http(url, process, log)
         assert f"127.0.0.1:{port}" in log.read_text(), "the address was not printed"
+        _SERVERS[url] = process.pid  # the server itself (abm app execs solara)
         yield url
     finally:
         os.killpg(process.pid, signal.SIGTERM)
@@ -81,6 +82,16 @@ def app_url(tmp_path: Path):
             process.wait(timeout=15)
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
+
+
+#: The server's process id, by address (for the CPU check).
+_SERVERS: dict[str, int] = {}
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User plus system CPU time of process ``pid`` so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _period(page, n: int) -> None:
@@ -175,6 +186,17 @@ def test_app_in_chromium(app_url: str, tmp_path: Path) -> None:
                 one.get_by_text("Download the series").click()
             csv = Path(download.value.path()).read_text().splitlines()
             assert csv[0].startswith("step,") and len(csv) == 3
+
+            # A session that ends stops its model: the server goes idle once the tab is gone.
+            pid = _SERVERS[app_url]
+            two.get_by_role("button", name="Play").click()
+            two.get_by_text(re.compile(r"Period: [2-9]\d* of 1000 \(playing\)")).wait_for()
+            two.close()  # the tab goes (no beforeunload: its connection just drops)
+            one.wait_for_timeout(2000)
+            before = _cpu_seconds(pid)
+            one.wait_for_timeout(4000)
+            idle = _cpu_seconds(pid) - before
+            assert idle < 0.5, f"the server used {idle:.2f} s of CPU in 4 s after the tab closed"
 
             shot = tmp_path / "app.png"
             one.get_by_role("tab", name="Market").click()

@@ -66,6 +66,25 @@ SLIDERS = {
 }
 
 
+def watched() -> bool:
+    """Whether a browser still shows this session (True outside a Solara server).
+
+    A tab that closes ends its session at once (Solara closes the kernel, and the page's
+    cleanup stops the model); one that only disconnects keeps its kernel until the cull
+    timeout, so the play loop asks this before every frame and pauses when no page is
+    connected.
+    """
+    try:
+        from solara.server import kernel_context
+
+        if not kernel_context.has_current_context():
+            return True
+        pages = kernel_context.get_current_context().page_status
+    except Exception:  # not served by solara (a test renders the page in process)
+        return True
+    return not pages or kernel_context.PageStatus.CONNECTED in pages.values()
+
+
 def _slider(controls: solara.Reactive[Controls], name: str) -> Any:
     """A slider whose label shows its value, bound to one field of ``controls``."""
     value = getattr(controls.value, name)
@@ -217,6 +236,9 @@ def Page() -> None:  # noqa: N802 (Solara serves the component named Page)
     tab = solara.use_reactive(0)
 
     def redraw() -> None:
+        if session.playing and not watched():
+            session.pause()  # nobody is looking: stop stepping
+            return
         version.set(session.version)
 
     # Runs once the frame is drawn (children included): the play loop may step again.

@@ -119,11 +119,13 @@ def openness_view(model: MarketModel) -> Any:
             frame["step"],
             frame["openness_q25"],
             frame["openness_q75"],
-            color=OKABE_ITO["sky_blue"],
-            alpha=0.35,
+            color=colour_of("mean_openness"),
+            alpha=0.25,
             label="IQR",
         )
-        left.plot(frame["step"], frame["mean_openness"], color=OKABE_ITO["blue"], label="mean")
+        left.plot(
+            frame["step"], frame["mean_openness"], color=colour_of("mean_openness"), label="mean"
+        )
         left.axhline(
             predicted(model)["mean_openness"],
             color=OKABE_ITO["vermillion"],
@@ -134,7 +136,7 @@ def openness_view(model: MarketModel) -> Any:
         _periods(left, model)
         _legend_above(left, "Openness over time")
         released = g.openness[g.participates]
-        right.hist(released, bins=np.linspace(0, 1, 11), color=OKABE_ITO["blue"])
+        right.hist(released, bins=np.linspace(0, 1, 11), color=colour_of("mean_openness"))
         right.set(xlabel="ω now", ylabel="generalists")
         right.set_title(f"{released.size} releases")
     return _show(figure)
@@ -170,21 +172,21 @@ def performance_view(model: MarketModel) -> Any:
     with matplotlib.rc_context(FONT):
         figure = _figure()
         left, right = figure.subplots(1, 2)
-        left.plot(frame["step"], frame["mean_alpha1"], color=OKABE_ITO["bluish_green"], label="α1")
-        left.plot(frame["step"], frame["mean_alpha0"], color=OKABE_ITO["grey"], label="α0")
+        left.plot(frame["step"], frame["mean_alpha1"], color=colour_of("mean_alpha1"), label="α1")
+        left.plot(frame["step"], frame["mean_alpha0"], color=colour_of("mean_alpha0"), label="α0")
         left.set(xlabel="period", ylabel="mean performance")
         _periods(left, model)
         _legend_above(left, "Specialists' models")
         right.plot(
             frame["step"],
             frame["utility_generalists"],
-            color=OKABE_ITO["blue"],
+            color=colour_of("utility_generalists"),
             label="generalists",
         )
         right.plot(
             frame["step"],
             frame["utility_specialists"],
-            color=OKABE_ITO["orange"],
+            color=colour_of("utility_specialists"),
             label="specialists",
         )
         right.set(xlabel="period", ylabel="total utility")

@@ -40,6 +40,9 @@ COLOURS: dict[str, str] = {
     "consumer_surplus": OKABE_ITO["blue"],
     "penalties_paid": OKABE_ITO["vermillion"],
     "welfare": OKABE_ITO["black"],
+    # performance
+    "mean_alpha1": OKABE_ITO["reddish_purple"],
+    "mean_alpha0": OKABE_ITO["grey"],
     # regimes (free, comply, pay, abstain)
     "free": OKABE_ITO["sky_blue"],
     "comply": OKABE_ITO["bluish_green"],
