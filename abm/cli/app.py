@@ -18,7 +18,7 @@ DESCRIPTION = (
 )
 
 #: Modules the app needs beyond the core install.
-REQUIRED = ("solara", "matplotlib", "altair", "ipyvuetify")
+REQUIRED = ("solara", "matplotlib", "ipyvuetify")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
