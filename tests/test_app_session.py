@@ -160,3 +160,14 @@ def test_page_per_session_reset_while_playing_and_close() -> None:
     assert made[0].closed and made[0].join(10) and not made[0].playing
     assert not made[1].closed and made[1].steps == 0
     two.close()
+
+
+def test_reset_with_a_bad_seed_is_refused_and_keeps_the_model() -> None:
+    from abm.errors import ParameterError
+
+    session = Session()
+    session.step(2)
+    model = session.model
+    with pytest.raises(ParameterError, match="seed must be a non-negative integer"):
+        session.reset(Controls(seed="x"))
+    assert session.model is model and session.steps == 2

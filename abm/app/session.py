@@ -268,9 +268,13 @@ def build_model(
         shown = Controls() if market == default_market() else controls_of(market, 0)
     controls = shown if controls is None else controls
     seed = parse_seed(controls.seed)
+    if seed is None:
+        from abm.errors import ParameterError
+
+        raise ParameterError(f"seed must be a non-negative integer, got {controls.seed!r}")
     data = market_with(market, controls, dataclasses.replace(shown, seed=controls.seed))
     config = MarketConfig.from_dict(data)
-    model = MarketModel(config, rng=0 if seed is None else seed)
+    model = MarketModel(config, rng=seed)
     information = config.generalists.learning.information
     model.benchmark = "myopic Nash" if information == "counterfactual" else "subgame-perfect"
     g = config.generalists
@@ -291,7 +295,7 @@ def build_model(
         "threshold θ": f"{config.regulator.theta:.2f}",
         "penalty p": f"{config.regulator.penalty:.2f}",
         "learning": f"{g.learning.rule}, {information} ({model.benchmark})",
-        "seed": 0 if seed is None else seed,
+        "seed": seed,
     }
     return model
 
