@@ -110,3 +110,15 @@ def test_cli_bad_input_is_one_line_exit_2(tmp_path: Path, capsys) -> None:
     with pytest.raises(SystemExit) as exit_code:
         main(["discover", str(folder), "--threshold", "2"])
     assert exit_code.value.code == 2
+
+
+def test_one_grid_point_can_be_a_box_of_its_own() -> None:
+    runs = _sweep()
+    corner = (
+        (runs["regulator.theta"] == 1.0)
+        & (runs["regulator.penalty"] == 1.0)
+        & (runs["generalists.alpha0"] == 3.0)
+    )
+    runs["share_abstain"] = np.where(corner, 0.9, 0.0)  # 2 of 180 runs: under 5 %
+    best = discover(runs, "withdrawal").found().iloc[0]
+    assert (best["runs"], best["cases"]) == (2, 2)

@@ -194,7 +194,8 @@ def discover(
         parameters: The parameters to bound (default: every varied parameter of the sweep).
         threshold: For ``withdrawal``: the share of abstaining model makers that counts.
         max_depth: Depth of the tree (at most ``2 ** max_depth`` boxes).
-        min_leaf: Smallest box, as a share of the runs.
+        min_leaf: Smallest box, as a share of the runs (or one grid point's replications, if
+            fewer).
         seed: Seed of the tree's tie-breaking.
 
     Raises:
@@ -221,9 +222,12 @@ def discover(
         )
     cases = classify(runs, target, parameters, threshold)
     features = runs[parameters].to_numpy(float)
+    # A box holds at least min_leaf of the runs, but one grid point (its replications) may
+    # always be a box of its own: a small sweep's single point can be the whole answer.
+    per_point = int(runs.groupby(parameters).size().min())
     tree = DecisionTreeClassifier(
         max_depth=max_depth,
-        min_samples_leaf=max(1, math.ceil(min_leaf * len(runs))),
+        min_samples_leaf=max(1, min(math.ceil(min_leaf * len(runs)), per_point)),
         random_state=seed,
     )
     tree.fit(features, cases)

@@ -51,14 +51,24 @@ def discovery_figure(found: Discovery, title: str, min_density: float = 0.5) -> 
     left.scatter(
         jitter(x)[cases],
         jitter(y)[cases],
-        s=18,
+        s=36,
         color=OKABE_ITO["vermillion"],
-        alpha=0.8,
+        edgecolor="black",
+        linewidth=0.5,
+        zorder=3,
         label=f"{found.target}",
     )
+
+    def widen(low: float, high: float, values: np.ndarray) -> tuple[float, float]:
+        """A bound at the sweep's edge is drawn past it, so the edge runs sit inside."""
+        margin = 0.04 * (float(np.ptp(values)) or 1.0)
+        low = low - margin if low <= values.min() else low
+        high = high + margin if high >= values.max() else high
+        return low, high
+
     for _, box in found.found(min_density).iterrows():
-        x0, x1 = box[f"{x_name} low"], box[f"{x_name} high"]
-        y0, y1 = (box[f"{y_name} low"], box[f"{y_name} high"]) if y_name else (-0.5, 0.5)
+        x0, x1 = widen(box[f"{x_name} low"], box[f"{x_name} high"], x)
+        y0, y1 = widen(box[f"{y_name} low"], box[f"{y_name} high"], y) if y_name else (-0.5, 0.5)
         left.add_patch(
             Rectangle(
                 (x0, y0), x1 - x0, y1 - y0, fill=False, linewidth=2, edgecolor=OKABE_ITO["blue"]
@@ -66,8 +76,8 @@ def discovery_figure(found: Discovery, title: str, min_density: float = 0.5) -> 
         )
         left.annotate(
             f"{int(box['box'])}: {box['density']:.0%} of {int(box['runs'])}",
-            (x0, y1),
-            xytext=(3, -12),
+            (x0, y0),
+            xytext=(3, 3),
             textcoords="offset points",
             fontsize="x-small",
             color=OKABE_ITO["blue"],
