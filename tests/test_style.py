@@ -17,6 +17,7 @@ def test_agg_outside_jupyter() -> None:
     assert out.stdout.lower().split() == ["false", "agg"]
 
 
+@pytest.mark.slow  # starts a Jupyter kernel
 def test_notebook_figure_shows_inline_without_magic() -> None:
     nbformat = pytest.importorskip("nbformat")
     nbclient = pytest.importorskip("nbclient")
