@@ -10,8 +10,8 @@ DESCRIPTION = (
     "that opens in a browser with no server: every PNG figure embedded, the manifest and "
     "scenario summarised, key numbers in tables (last period of a run, quantiles across runs, "
     "means per sweep point, sensitivity indices, study findings). With two or more, compares "
-    "them side by side: the settings that differ, each outcome per folder (mean and 5–95 %% "
-    "range across runs) and its difference from the first folder with a 95 %% interval, and "
+    "them side by side: the settings that differ, each outcome per folder (mean and 5–95 % "
+    "range across runs) and its difference from the first folder with a 95 % interval, and "
     "figures of the outcomes and time paths."
 )
 #: The comparison's file when --out is not given.
