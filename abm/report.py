@@ -243,11 +243,11 @@ def _finite(value: Any) -> bool:
         return False
 
 
-def _distribution(spec: dict[str, Any]) -> dict[str, Any]:
-    """Only the fields of a distribution that its kind uses."""
+def _distribution(spec: dict[str, Any]) -> Any:
+    """Only the fields of a distribution that its kind uses (a constant: its value)."""
     kind = spec.get("kind")
     if kind == "constant":
-        return {"kind": kind, "value": spec.get("value")}
+        return spec.get("value")
     if kind == "uniform":
         return {"kind": kind, "low": spec.get("low"), "high": spec.get("high")}
     if kind == "list":
@@ -269,9 +269,10 @@ def applicable(data: Any) -> Any:
     """A resolved market block with only the fields that apply.
 
     Distributions keep their kind's fields (a uniform α0 shows low and high, not an unused mean
-    of 0 or a low of −inf); the regulator keeps its mode's fields; the exogenous frontier's
-    fields go when the frontier is endogenous and the reverse; Model III's settings go when no
-    firm has in-house applications; empty lists go.
+    of 0 or a low of −inf; a constant is its value); the regulator keeps its mode's fields;
+    the exogenous frontier's fields go when the frontier is endogenous and the reverse; Model
+    III's settings go when no firm has in-house applications; empty lists and
+    ``agent_every = 0`` go.
     """
     if isinstance(data, list):
         return [applicable(item) for item in data]
@@ -294,11 +295,10 @@ def applicable(data: Any) -> Any:
                 drop |= {"catchup_compute", "catchup_period"}
         out["frontier"] = {key: value for key, value in frontier.items() if key not in drop}
     firm_size = out.get("firm_size")
-    if isinstance(firm_size, dict) and firm_size.get("in_house") == {
-        "kind": "constant",
-        "value": 0.0,
-    }:
+    if isinstance(firm_size, dict) and firm_size.get("in_house") == 0:
         out["firm_size"] = {"in_house": firm_size["in_house"]}
+    if out.get("agent_every") == 0:  # no agent snapshots: the setting says nothing
+        del out["agent_every"]
     return out
 
 
