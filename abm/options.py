@@ -99,6 +99,20 @@ def folder(text: str) -> str:
 folder.__name__ = "output folder"
 
 
+def output_file(text: str) -> str:
+    """An argparse ``type`` for a file to write: not a folder, in a folder that can be written."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("must name a file, got ''")
+    path = Path(text).expanduser()
+    if path.is_dir():
+        raise argparse.ArgumentTypeError(f"{text} is a folder, not a file")
+    folder(str(path.parent))
+    return text
+
+
+output_file.__name__ = "output file"
+
+
 class ArgumentParser(argparse.ArgumentParser):
     """An argparse parser whose errors are one line and exit with code 2."""
 

@@ -218,3 +218,13 @@ def test_one_colour_per_observable() -> None:
 
     assert colour_of("share_pay") == colour_of("pay")
     assert colour_of("open_share") != colour_of("mean_openness")
+
+
+def test_report_out_must_be_a_file(tmp_path: Path, capsys) -> None:
+    low = _mc_folder(tmp_path / "low", 0.0, [1.0, 2.0], seed=1)
+    high = _mc_folder(tmp_path / "high", 0.3, [2.0, 3.0], seed=1)
+    with pytest.raises(SystemExit) as exit_code:
+        main(["report", str(low), str(high), "--out", str(low)])
+    assert exit_code.value.code == 2
+    error = capsys.readouterr().err.strip()
+    assert len(error.splitlines()) == 1 and "is a folder, not a file" in error

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from abm.options import output_file
+
 HELP = "one self-contained HTML report of an output folder, or of several side by side"
 DESCRIPTION = (
     "With one DIR (the output of abm run, mc, sweep, sa or abm study), writes one HTML file "
@@ -28,6 +30,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--out",
+        type=output_file,
         default=None,
         metavar="FILE",
         help=f"HTML file to write; none: DIR/report.html, or ./{COMPARISON} for several DIRs",
