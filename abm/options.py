@@ -152,6 +152,20 @@ def folder(text: str) -> str:
 folder.__name__ = "output folder"
 
 
+def output_file(text: str) -> str:
+    """An argparse ``type`` for a file to write: not a folder, in a folder that can be written."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("must name a file, got ''")
+    path = Path(text).expanduser()
+    if path.is_dir():
+        raise argparse.ArgumentTypeError(f"{text} is a folder, not a file")
+    folder(str(path.parent))
+    return text
+
+
+output_file.__name__ = "output file"
+
+
 class ArgumentParser(argparse.ArgumentParser):
     """An argparse parser whose errors are one line and exit with code 2."""
 
@@ -163,3 +177,73 @@ class ArgumentParser(argparse.ArgumentParser):
 NON_NEGATIVE = real(0.0)
 POSITIVE = real(0.0, low_open=True)
 UNIT = real(0.0, 1.0)
+
+
+class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
+    """``--help`` that shows a default only where one exists.
+
+    No "(default: None)" after an option that has none, no "(default: False)" after a switch,
+    and nothing added to a help text that already says what happens without the option.
+    """
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        text = action.help or ""
+        default = action.default
+        if (
+            default is None
+            or default is False
+            or default is argparse.SUPPRESS
+            or default == []
+            or "default" in text
+            or "none:" in text
+        ):
+            return text
+        return super()._get_help_string(action)
+
+
+def deprecated_alias(replacement: str, value: object = None) -> type[argparse.Action]:
+    """An argparse action for an old option name: it sets ``dest`` and warns once on stderr.
+
+    Args:
+        replacement: The option to use instead (named in the warning).
+        value: For a switch (``nargs=0``), the value it stores; otherwise the option's argument.
+    """
+
+    class Alias(argparse.Action):
+        def __call__(
+            self,
+            parser: argparse.ArgumentParser,
+            namespace: argparse.Namespace,
+            values: object,
+            option_string: str | None = None,
+        ) -> None:
+            import sys
+
+            print(
+                f"{parser.prog}: warning: {option_string} is deprecated; use {replacement}",
+                file=sys.stderr,
+            )
+            setattr(namespace, self.dest, value if self.nargs == 0 else values)
+
+    return Alias
+
+
+#: The table formats ``--format`` accepts.
+TABLE_FORMATS = ("parquet", "csv")
+
+
+def add_format_argument(parser: argparse.ArgumentParser | argparse._ArgumentGroup) -> None:
+    """Register ``--format parquet|csv`` (and the old ``--csv`` as its deprecated alias)."""
+    parser.add_argument(
+        "--format",
+        choices=TABLE_FORMATS,
+        default="parquet",
+        help="tables as parquet, or as CSV too (parquet is kept: abm report and --resume read it)",
+    )
+    parser.add_argument(
+        "--csv",
+        dest="format",
+        nargs=0,
+        action=deprecated_alias("--format csv", "csv"),
+        help=argparse.SUPPRESS,
+    )

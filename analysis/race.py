@@ -1,7 +1,7 @@
 """Study 4, the race: does a better open model make closed labs race harder, or retreat?
 
 Model II's closed forms (``abm.theory.race_cases.catchup_curve`` at the base case, drawn by
-``abm.figures.race``, written to ``theory/`` as ``abm race --plot`` draws them): the closed
+``abm.figures.race``, written to ``theory/`` as ``abm race --out`` draws them): the closed
 firm's gain from upgrading y → z and its optimal training spend against the open catch-up x′.
 Then the market model (``scenarios/open_frontier_race.toml``): closed firms learn their
 compute level while the open frontier jumps in period 40 to a slow (small) or fast (large)
@@ -54,7 +54,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "compute_cost": COMPUTE_COST,
         "replications": reps,
         "steps": steps,
-        "theory": "abm race --plot (defaults: x = 1, y = 4, z = 16, k = 100, m = 365)",
+        "theory": "abm race --out (defaults: x = 1, y = 4, z = 16, k = 100, m = 365)",
     }
 
     theory = context.out / "theory"

@@ -134,7 +134,7 @@ def test_bad_input_is_one_line_exit_2(capsys, options, needle):
 
 def test_plot_writes_figure_table_and_manifest(tmp_path, capsys):
     folder = tmp_path / "figure"
-    assert main(["open-source", "--plot", str(folder), "--edge", "0.08", "--json"]) == 0
+    assert main(["open-source", "--out", str(folder), "--edge", "0.08", "--json"]) == 0
     written = json.loads(capsys.readouterr().out)["written"]
     names = {Path(path).name for path in written}
     stem = "open_sourcing_by_share"
@@ -166,7 +166,7 @@ def test_plot_writes_figure_table_and_manifest(tmp_path, capsys):
 
 
 def test_plot_with_share_prints_both(tmp_path, capsys):
-    assert main(["open-source", "--share", "0.3", "--plot", str(tmp_path)]) == 0
+    assert main(["open-source", "--share", "0.3", "--out", str(tmp_path)]) == 0
     output = capsys.readouterr().out
     assert "0.599" in output
     assert "wrote" in output and (tmp_path / "open_sourcing_by_share.png").exists()

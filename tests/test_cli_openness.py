@@ -79,6 +79,8 @@ def test_landscape_writes_figure_tables_and_manifest(tmp_path, capsys):
                 "11",
                 "--out",
                 str(out),
+                "--format",
+                "csv",
             ]
         )
         == 0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 import signal
 import socket
 import subprocess
@@ -73,7 +74,7 @@ def tables(folder, stem):
 
 def test_run_writes_tables_network_figures_and_manifest(tiny, tmp_path, capsys):
     out = tmp_path / "run"
-    assert main(["run", str(tiny), "--out", str(out), "--csv"]) == 0
+    assert main(["run", str(tiny), "--out", str(out), "--format", "csv"]) == 0
     printed = capsys.readouterr().out
     assert "scenario tiny: 6 periods" in printed
     for name in ("timeseries.parquet", "timeseries.csv", "agents.parquet", "network.graphml"):
@@ -113,7 +114,7 @@ def test_mc_is_identical_across_executors_and_worker_counts(tiny, tmp_path, caps
         main([*base, "--out", str(tmp_path / "pool"), "--workers", "2", "--chunk-size", "1"]) == 0
     )
     printed = capsys.readouterr().out
-    assert "mc tiny: 6 runs (6 now, 0 resumed), 0 failed" in printed
+    assert "mc tiny (seed 5): 6 runs (6 now, 0 resumed), 0 failed" in printed
     for stem in ("runs", "timeseries", "agents"):
         assert tables(tmp_path / "serial", stem).equals(tables(tmp_path / "pool", stem)), stem
     manifest = json.loads((tmp_path / "pool" / "manifest.json").read_text())
@@ -362,3 +363,62 @@ def test_sa_writes_indices_with_confidence_intervals(tiny, tmp_path, capsys, met
     runs = tables(out, "runs")
     d = 2
     assert len(runs) == (4 * (d + 2) if method == "sobol" else 4 * (d + 1))
+
+
+def test_help_shows_defaults_only_where_they_exist(capsys) -> None:
+    from abm.cli import COMMANDS
+
+    for command in COMMANDS:
+        with pytest.raises(SystemExit):
+            main([command, "--help"])
+        text = capsys.readouterr().out
+        assert "(default: None)" not in text and "(default: False)" not in text, command
+    with pytest.raises(SystemExit):
+        main(["landscape", "--help"])
+    assert "(default: 201)" in capsys.readouterr().out
+
+
+def test_old_option_names_still_work_and_say_so(tmp_path, capsys) -> None:
+    assert main(["race", "--plot", str(tmp_path / "race"), "--quiet"]) == 0
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert "--plot is deprecated; use --out DIR" in captured.err
+    assert (tmp_path / "race" / "race_catchup.parquet").exists()
+    assert main(["open-source", "--out", str(tmp_path / "os"), "--format", "csv", "--quiet"]) == 0
+    assert (tmp_path / "os" / "open_sourcing_by_share.csv").exists()
+
+
+def test_run_prints_the_seed_as_given(tmp_path, capsys) -> None:
+    scenario = Path(__file__).resolve().parents[1] / "scenarios" / "penalty_too_low.toml"
+    assert (
+        main(["run", str(scenario), "--steps", "3", "--seed", "7", "--out", str(tmp_path / "r")])
+        == 0
+    )
+    out = capsys.readouterr().out
+    assert re.search(r"\bseed 7\b", out) and str(run_seed(7, 0)) not in out
+    manifest = json.loads((tmp_path / "r" / "manifest.json").read_text())
+    assert manifest["seed"] == 7 and manifest["parameters"]["run_seed"] != 7
+
+
+def test_no_progress_bar_off_a_terminal(tmp_path) -> None:
+    scenario = Path(__file__).resolve().parents[1] / "scenarios" / "penalty_too_low.toml"
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "abm",
+            "mc",
+            str(scenario),
+            "--steps",
+            "3",
+            "--replications",
+            "2",
+            "--out",
+            str(tmp_path / "mc"),
+            "--no-figures",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert "\r" not in done.stderr and "\r" not in done.stdout

@@ -107,3 +107,124 @@ def test_report_subprocess_bad_input_exits_2(tmp_path: Path) -> None:
     )
     assert result.returncode == 2
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+def _mc_folder(folder: Path, penalty: float, welfare: list[float], seed: int) -> Path:
+    folder.mkdir()
+    n = len(welfare)
+    pd.DataFrame(
+        {
+            "run_id": range(n),
+            "point": 0,
+            "replication": range(n),
+            "seed": range(n),
+            "status": "ok",
+            "error": "",
+            "welfare": welfare,
+            "open_share": [0.5] * n,
+            "share_pay": [penalty] * n,
+        }
+    ).to_parquet(folder / "runs.parquet")
+    pd.DataFrame(
+        {
+            "run_id": np.repeat(range(n), 3),
+            "step": np.tile([0, 1, 2], n),
+            "welfare": 1.0,
+            "open_share": 0.5,
+            "share_pay": penalty,
+        }
+    ).to_parquet(folder / "timeseries.parquet")
+    market = {
+        "generalists": {
+            "alpha0": {
+                "kind": "uniform",
+                "value": 0.0,
+                "low": 0.05,
+                "high": 3.0,
+                "mean": 0.0,
+                "sd": 1.0,
+                "values": [],
+            },
+        },
+        "regulator": {
+            "mode": "static",
+            "theta": 0.5,
+            "penalty": penalty,
+            "schedule": [],
+            "lever": "penalty",
+            "gain": 0.05,
+        },
+    }
+    Manifest("mc", {"scenario": {"name": folder.name, "market": market}}, seed=seed).write(folder)
+    return folder
+
+
+def test_compare_two_folders_side_by_side(tmp_path: Path) -> None:
+    low = _mc_folder(tmp_path / "low", 0.0, [10.0, 11.0, 12.0, 13.0], seed=20261122)
+    high = _mc_folder(tmp_path / "high", 0.3, [20.0, 21.0, 22.0, 23.0], seed=20261122)
+    out = tmp_path / "cmp.html"
+    assert main(["report", str(low), str(high), "--out", str(out), "--quiet"]) == 0
+    text = out.read_text()
+    assert "low" in text and "high" in text and "high − low" in text
+    # Only the setting that differs is listed (plus command, scenario, seed, size).
+    assert "market.regulator.penalty" in text and "market.regulator.theta" not in text
+    assert "20261122" in text and "20,261,122" not in text  # seeds as given, plain integers
+    # welfare: +10 with a Welch interval that excludes 0 (marked *)
+    assert re.search(r"<td[^>]*>10 \[[\d.]+, [\d.]+\] \*</td>", text)
+    assert text.count("data:image/png;base64,") == 2
+    assert "fewer than 30" in text  # 4 runs each: the bands carry a caveat
+    assert 'class="scroll"' in text
+
+
+def test_compare_needs_two_folders_with_outputs(tmp_path: Path, capsys) -> None:
+    good = _mc_folder(tmp_path / "good", 0.0, [1.0, 2.0], seed=1)
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert main(["report", str(good), str(empty), "--out", str(tmp_path / "x.html")]) == 2
+    error = capsys.readouterr().err.strip()
+    assert len(error.splitlines()) == 1 and "runs.parquet" in error
+    assert not (tmp_path / "x.html").exists()
+
+
+def test_scenario_lists_only_fields_that_apply(tmp_path: Path) -> None:
+    from abm.report import applicable
+
+    folder = _mc_folder(tmp_path / "one", 0.1, [1.0] * 40, seed=7)
+    assert main(["report", str(folder), "--quiet"]) == 0
+    text = (folder / "report.html").read_text().split("<h3>Scenario</h3>")[1]
+    text = text.split("<details>")[0]  # the raw manifest below keeps everything
+    assert "market.generalists.alpha0.low" in text
+    assert "alpha0.mean" not in text and "-inf" not in text and "schedule" not in text
+    whole = (folder / "report.html").read_text()
+    assert "fewer than 30" not in whole.split("Across runs")[1].split("<h2>")[0]  # 40 runs
+    pruned = applicable(
+        {
+            "x": {
+                "kind": "lognormal",
+                "value": 0,
+                "low": float("-inf"),
+                "high": 3.0,
+                "mean": -0.7,
+                "sd": 0.6,
+                "values": [],
+            }
+        }
+    )
+    assert pruned == {"x": {"kind": "lognormal", "mean": -0.7, "sd": 0.6, "high": 3.0}}
+
+
+def test_one_colour_per_observable() -> None:
+    from abm.figures.style import colour_of
+
+    assert colour_of("share_pay") == colour_of("pay")
+    assert colour_of("open_share") != colour_of("mean_openness")
+
+
+def test_report_out_must_be_a_file(tmp_path: Path, capsys) -> None:
+    low = _mc_folder(tmp_path / "low", 0.0, [1.0, 2.0], seed=1)
+    high = _mc_folder(tmp_path / "high", 0.3, [2.0, 3.0], seed=1)
+    with pytest.raises(SystemExit) as exit_code:
+        main(["report", str(low), str(high), "--out", str(low)])
+    assert exit_code.value.code == 2
+    error = capsys.readouterr().err.strip()
+    assert len(error.splitlines()) == 1 and "is a folder, not a file" in error

@@ -6,6 +6,8 @@ import os
 import sys
 
 HOST = "127.0.0.1"
+#: How long a disconnected browser session keeps its model before it is ended.
+CULL_TIMEOUT = "2m"
 
 
 def command(port: int, open_browser: bool = False) -> list[str]:
@@ -36,6 +38,15 @@ def serve(port: int, open_browser: bool = True) -> int:
     """
     print(f"Openness market app: http://{HOST}:{port}/  (press Ctrl+C to stop)", flush=True)
     os.environ.setdefault("SOLARA_TELEMETRY_MIXPANEL_ENABLE", "False")
+    # A tab that closes ends its session at once; one that only loses its connection (a laptop
+    # asleep) is ended after this long, so its model never runs on unattended.
+    os.environ.setdefault("SOLARA_KERNEL_CULL_TIMEOUT", CULL_TIMEOUT)
+    # On 127.0.0.1 (not "localhost") Solara warns at every page load that it sets its session
+    # cookie with SameSite=Lax: right for a page that is not embedded, so say nothing.
+    quiet = "ignore:Cookies with samesite=none require https"
+    os.environ["PYTHONWARNINGS"] = ",".join(
+        part for part in (os.environ.get("PYTHONWARNINGS"), quiet) if part
+    )
     arguments = command(port, open_browser)
     os.execv(arguments[0], arguments)
     return 0  # not reached

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 
 from abm import __version__
 from abm.errors import ParameterError
-from abm.options import ArgumentParser
+from abm.options import ArgumentParser, HelpFormatter
 
 #: Subcommand name -> module that implements it, in the order ``--help`` lists them.
 COMMANDS: dict[str, str] = {
@@ -33,6 +33,7 @@ COMMANDS: dict[str, str] = {
     "app": "abm.cli.app",
     "study": "abm.cli.study",
     "report": "abm.cli.report",
+    "discover": "abm.cli.discover",
 }
 
 __all__ = ["COMMANDS", "ArgumentParser", "build_parser", "main"]
@@ -55,7 +56,7 @@ def build_parser() -> ArgumentParser:
             name,
             help=module.HELP,
             description=getattr(module, "DESCRIPTION", module.HELP),
-            formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+            formatter_class=HelpFormatter,
         )
         module.add_arguments(sub)
         sub.set_defaults(_run=module.run, _prog=sub.prog)

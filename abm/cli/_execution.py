@@ -23,7 +23,7 @@ def execution(args: argparse.Namespace) -> Execution:
         resume=args.resume,
         fail_fast=args.fail_fast,
         progress=not args.quiet,
-        csv=args.csv,
+        csv=args.format == "csv",
     )
 
 

@@ -1,4 +1,4 @@
-"""``abm app``: the interactive teaching app (Mesa SolaraViz) on 127.0.0.1."""
+"""``abm app``: the interactive teaching app (Solara, one model per browser session)."""
 
 from __future__ import annotations
 
@@ -8,16 +8,17 @@ import sys
 
 from abm.options import integer
 
-HELP = "start the interactive app (SolaraViz) on 127.0.0.1 and print its address"
+HELP = "start the interactive app (Solara) on 127.0.0.1 and print its address"
 DESCRIPTION = (
-    "Serves the openness-market app on 127.0.0.1:PORT and prints the address. Controls set the "
-    "populations, α0 range, reputation, threshold θ, penalty p, bargaining and learning rules "
-    "and the seed; press Reset to apply them, Step or ▶ to run. Needs the extra "
+    "Serves the openness-market app on 127.0.0.1:PORT and prints the address. Every browser "
+    "session has its own model. Load a shipped scenario or set the populations, α0 range, "
+    "reputation, threshold θ, penalty p, learning and seed; press Reset to apply them, Step or "
+    "Play to run. Tabs: market, theory, agents (inspector), data (CSV download). Needs the extra "
     '`pip install -e ".[app]"`. Stop with Ctrl+C.'
 )
 
 #: Modules the app needs beyond the core install.
-REQUIRED = ("solara", "matplotlib", "altair", "ipyvuetify")
+REQUIRED = ("solara", "matplotlib", "ipyvuetify")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

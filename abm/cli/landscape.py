@@ -8,14 +8,14 @@ from pathlib import Path
 from typing import Any
 
 from abm.cli._game_options import add_game_arguments, check_delta, game_fields
-from abm.options import NON_NEGATIVE, folder, integer
+from abm.options import NON_NEGATIVE, add_format_argument, folder, integer
 
 HELP = "region map of regulation outcomes over (threshold, penalty), with the indifference curve"
 DESCRIPTION = (
     "Solves the openness game at every (θ, p) of a grid for one base model and writes the "
     "outcome map (nonbinding, deadweight loss, withdrawal, utility transfer, Pareto improvement, "
-    "both lose) with the indifference curve p̄(θ) as a figure and a tidy table, plus the lever "
-    "map over (α0, θ): the penalty needed to make each threshold bind."
+    "both lose, reverse transfer) with the indifference curve p̄(θ) as a figure and a tidy "
+    "table, plus the lever map over (α0, θ): the penalty needed to make each threshold bind."
 )
 
 
@@ -33,6 +33,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "unregulated payoff, so every regime shows)",
     )
     parser.add_argument("--out", type=folder, required=True, metavar="DIR", help="output folder")
+    add_format_argument(parser)
     parser.add_argument("--quiet", action="store_true", help="print nothing on success")
 
 
@@ -85,9 +86,9 @@ def run(args: argparse.Namespace) -> int:
     )
     apply_style()
     written = [
-        *write_table(pd.DataFrame(region.columns()), out, "region_map", csv=True),
+        *write_table(pd.DataFrame(region.columns()), out, "region_map", csv=args.format == "csv"),
         *save_figure(region_figure(region, args.alpha0, args.bargaining), out, "region_map"),
-        *write_table(pd.DataFrame(levers.columns()), out, "lever_map", csv=True),
+        *write_table(pd.DataFrame(levers.columns()), out, "lever_map", csv=args.format == "csv"),
         *save_figure(lever_figure(levers), out, "lever_map"),
     ]
     manifest.outputs = [path.name for path in written]

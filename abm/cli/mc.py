@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import argparse
 
-from abm.options import MAX_REPLICATIONS, MAX_SEED, MAX_STEPS, folder, integer
+from abm.options import (
+    MAX_REPLICATIONS,
+    MAX_SEED,
+    MAX_STEPS,
+    add_format_argument,
+    folder,
+    integer,
+)
 
 HELP = "Monte Carlo replications of a scenario (serial, process pool or Dask), resumable"
 DESCRIPTION = (
@@ -84,7 +91,7 @@ def add_executor_arguments(parser: argparse.ArgumentParser) -> None:
     )
     group.add_argument("--resume", action="store_true", help="skip runs finished in --out")
     group.add_argument("--fail-fast", action="store_true", help="stop at the first failed run")
-    group.add_argument("--csv", action="store_true", help="also write the tables as CSV")
+    add_format_argument(group)
     group.add_argument(
         "--quiet", action="store_true", help="print nothing on success (no progress bar)"
     )
@@ -117,7 +124,7 @@ def run(args: argparse.Namespace) -> int:
         written = fan_chart(folder / "timeseries.parquet", folder, scenario.name)
         manifest.outputs += [path.name for path in written]
     manifest.write(folder)
-    code = summarise(result, folder, f"mc {scenario.name}")
+    code = summarise(result, folder, f"mc {scenario.name} (seed {scenario.seed})")
     if (folder / "runs.parquet").exists():
         _print_outcomes(folder, scenario.experiment.outcome, scenario.output.summary_window)
     return code

@@ -9,7 +9,14 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 from abm.cli._output import json_number
-from abm.options import NON_NEGATIVE, POSITIVE, UNIT, folder
+from abm.options import (
+    NON_NEGATIVE,
+    POSITIVE,
+    UNIT,
+    add_format_argument,
+    deprecated_alias,
+    folder,
+)
 
 if TYPE_CHECKING:
     from abm.theory.open_sourcing import OpenSourcingGame
@@ -19,7 +26,7 @@ DESCRIPTION = (
     "Model III (after Habibi 2025; functional form ours): an owner with share s of the "
     "applications compatible with its model gains Δ(s) = γ·s·(1−s) − ℓ·(1−s) − κ by opening "
     "it, opens iff Δ(s) > 0, i.e. for s in the interval (s₋, s₊), and with noise opens with "
-    "probability 1/(1 + exp(−λ·Δ(s))). Prints the decision at --share; --plot DIR also draws "
+    "probability 1/(1 + exp(−λ·Δ(s))). Prints the decision at --share; --out DIR also draws "
     "Δ(s) and P(open) for several performance edges κ."
 )
 
@@ -31,7 +38,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         type=UNIT,
         default=None,
         metavar="S",
-        help="the owner's share s of compatible applications, in [0, 1] (required unless --plot)",
+        help="the owner's share s of compatible applications, in [0, 1] (required unless --out)",
     )
     parser.add_argument(
         "--growth-value",
@@ -63,15 +70,25 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
     parser.add_argument(
-        "--plot",
+        "--out",
         type=folder,
         default=None,
         metavar="DIR",
         help=(
-            "write the figure (Δ(s) and P(open) for several edges κ), its data as a parquet "
+            "write the figure (Δ(s) and P(open) for several edges κ), its data as a "
             "table and manifest.json into DIR"
         ),
     )
+    parser.add_argument(
+        "--plot",
+        dest="out",
+        type=folder,
+        metavar="DIR",
+        action=deprecated_alias("--out DIR"),
+        help=argparse.SUPPRESS,
+    )
+    add_format_argument(parser)
+    parser.add_argument("--quiet", action="store_true", help="print nothing on success")
 
 
 def _game(args: argparse.Namespace) -> OpenSourcingGame:
@@ -155,8 +172,8 @@ def _plot(args: argparse.Namespace) -> list[str]:
     edges = compared_edges(args.edge)
     curves = share_curves(_game(args), edges)
     apply_style()
-    written = save_figure(share_figure(curves, args.edge), args.plot, SHARE_STEM)
-    written += write_table(share_table(curves), args.plot, SHARE_STEM)
+    written = save_figure(share_figure(curves, args.edge), args.out, SHARE_STEM)
+    written += write_table(share_table(curves), args.out, SHARE_STEM, csv=args.format == "csv")
     manifest = Manifest(
         "open-source",
         {
@@ -170,18 +187,18 @@ def _plot(args: argparse.Namespace) -> list[str]:
         },
     )
     manifest.outputs.extend(path.name for path in written)
-    written.append(manifest.write(args.plot))
+    written.append(manifest.write(args.out))
     return [str(path) for path in written]
 
 
 def run(args: argparse.Namespace) -> int:
-    """Print the open-sourcing decision at --share and, with --plot, write the figure."""
+    """Print the open-sourcing decision at --share and, with --out, write the figure."""
     from abm.errors import ParameterError
 
-    if args.share is None and args.plot is None:
-        raise ParameterError("--share is required (a number in [0, 1]) unless --plot DIR is given")
+    if args.share is None and args.out is None:
+        raise ParameterError("--share is required (a number in [0, 1]) unless --out DIR is given")
     result = _result(args) if args.share is not None else None
-    written = _plot(args) if args.plot is not None else []
+    written = _plot(args) if args.out is not None else []
     if args.json:
         payload: dict[str, Any] = dict(result) if result is not None else {}
         if written:

@@ -8,7 +8,16 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 from abm.cli._output import json_number
-from abm.options import NON_NEGATIVE, POSITIVE, UNIT, folder, integer, real
+from abm.options import (
+    NON_NEGATIVE,
+    POSITIVE,
+    UNIT,
+    add_format_argument,
+    deprecated_alias,
+    folder,
+    integer,
+    real,
+)
 
 if TYPE_CHECKING:
     from abm.theory.race_cases import RaceCase
@@ -21,7 +30,7 @@ DESCRIPTION = (
     "--optimal-spend instead prints the profit-maximising training spend with that catch-up "
     "and the catch-up level above which the firm retreats (P3). Extensions: rival closed "
     "firms, discounting, an uncertain catch-up day, heterogeneous valuations, substitution "
-    "across niches; each off by default. --plot DIR draws the gain and the optimal spend "
+    "across niches; each off by default. --out DIR draws the gain and the optimal spend "
     "against the catch-up level."
 )
 
@@ -135,15 +144,25 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     output = parser.add_argument_group("output")
     output.add_argument("--json", action="store_true", help="print the result as one JSON object")
     output.add_argument(
-        "--plot",
+        "--out",
         type=folder,
         default=None,
         metavar="DIR",
         help=(
             "write the figure (upgrade gain and optimal spend against the catch-up level), its "
-            "data as a parquet table and manifest.json into DIR"
+            "data as a table and manifest.json into DIR"
         ),
     )
+    output.add_argument(
+        "--plot",
+        dest="out",
+        type=folder,
+        metavar="DIR",
+        action=deprecated_alias("--out DIR"),
+        help=argparse.SUPPRESS,
+    )
+    add_format_argument(output)
+    output.add_argument("--quiet", action="store_true", help="print nothing on success")
 
 
 def _check(args: argparse.Namespace) -> None:
@@ -154,7 +173,7 @@ def _check(args: argparse.Namespace) -> None:
         raise ParameterError(
             f"--catchup must be at least --open ({args.open:g}), got {args.catchup:g}"
         )
-    uses_day = args.catchup is not None or args.optimal_spend or args.plot is not None
+    uses_day = args.catchup is not None or args.optimal_spend or args.out is not None
     if uses_day and args.catchup_day > args.days:
         raise ParameterError(
             f"--catchup-day must be in [0, {args.days}] (the horizon --days), "
@@ -326,8 +345,8 @@ def _plot(args: argparse.Namespace, case: RaceCase) -> list[str]:
 
     curve = catchup_curve(case)
     apply_style()
-    written = save_figure(catchup_figure(curve, case), args.plot, CATCHUP_STEM)
-    written += write_table(catchup_table(curve), args.plot, CATCHUP_STEM)
+    written = save_figure(catchup_figure(curve, case), args.out, CATCHUP_STEM)
+    written += write_table(catchup_table(curve), args.out, CATCHUP_STEM, csv=args.format == "csv")
     parameters = {
         **_inputs(args, case),
         "closed": args.closed,
@@ -340,17 +359,17 @@ def _plot(args: argparse.Namespace, case: RaceCase) -> list[str]:
     }
     manifest = Manifest("race", parameters)
     manifest.outputs.extend(path.name for path in written)
-    written.append(manifest.write(args.plot))
+    written.append(manifest.write(args.out))
     return [str(path) for path in written]
 
 
 def run(args: argparse.Namespace) -> int:
-    """Print the race result (P1/P2, or P3 with --optimal-spend); with --plot, the figure."""
+    """Print the race result (P1/P2, or P3 with --optimal-spend); with --out, the figure."""
     _check(args)
     case = _case(args)
     inputs = _inputs(args, case)
     result = _spend_result(case) if args.optimal_spend else _upgrade_result(case)
-    written = _plot(args, case) if args.plot is not None else []
+    written = _plot(args, case) if args.out is not None else []
     if args.json:
         payload = {**result}
         if written:

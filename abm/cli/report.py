@@ -1,32 +1,50 @@
-"""``abm report DIR``: one self-contained HTML file from an output folder."""
+"""``abm report DIR [DIR ...]``: one self-contained HTML file from one or more output folders."""
 
 from __future__ import annotations
 
 import argparse
 
-HELP = "turn the output of abm run/mc/sweep/sa or a study into one self-contained HTML report"
+from abm.options import output_file
+
+HELP = "one self-contained HTML report of an output folder, or of several side by side"
 DESCRIPTION = (
-    "Reads DIR (the output of abm run, mc, sweep, sa or abm study) and writes one HTML file "
+    "With one DIR (the output of abm run, mc, sweep, sa or abm study), writes one HTML file "
     "that opens in a browser with no server: every PNG figure embedded, the manifest and "
     "scenario summarised, key numbers in tables (last period of a run, quantiles across runs, "
-    "means per sweep point, sensitivity indices, study findings)."
+    "means per sweep point, sensitivity indices, study findings). With two or more, compares "
+    "them side by side: the settings that differ, each outcome per folder (mean and 5–95 % "
+    "range across runs) and its difference from the first folder with a 95 % interval, and "
+    "figures of the outcomes and time paths."
 )
+#: The comparison's file when --out is not given.
+COMPARISON = "comparison.html"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Register the options of ``abm report``."""
-    parser.add_argument("folder", metavar="DIR", help="output folder to report on")
     parser.add_argument(
-        "--out", default=None, metavar="FILE", help="HTML file to write (default DIR/report.html)"
+        "folders",
+        nargs="+",
+        metavar="DIR",
+        help="output folder to report on; two or more: compare them (the first is the reference)",
+    )
+    parser.add_argument(
+        "--out",
+        type=output_file,
+        default=None,
+        metavar="FILE",
+        help=f"HTML file to write; none: DIR/report.html, or ./{COMPARISON} for several DIRs",
     )
     parser.add_argument("--quiet", action="store_true", help="print nothing on success")
 
 
 def run(args: argparse.Namespace) -> int:
-    """Build and write the report."""
-    from abm.report import write_report
+    """Build and write the report or the comparison."""
+    from abm.report import write_comparison, write_report
 
-    path = write_report(args.folder, args.out)
-    if not args.quiet:
-        print(f"wrote {path} ({path.stat().st_size / 1024:.0f} KiB)")
+    if len(args.folders) == 1:
+        path = write_report(args.folders[0], args.out)
+    else:
+        path = write_comparison(args.folders, args.out or COMPARISON)
+    print(f"wrote {path} ({path.stat().st_size / 1024:.0f} KiB)")
     return 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from abm.options import MAX_SEED, MAX_STEPS, folder, integer
+from abm.options import MAX_SEED, MAX_STEPS, add_format_argument, folder, integer
 
 HELP = "run one scenario (TOML): time series, agents, network, figures, manifest"
 DESCRIPTION = (
@@ -42,7 +42,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="DIR",
         help="output folder; none: results/<name>",
     )
-    parser.add_argument("--csv", action="store_true", help="also write the tables as CSV")
+    add_format_argument(parser)
     parser.add_argument("--no-figures", action="store_true", help="skip the figures")
     parser.add_argument("--quiet", action="store_true", help="print nothing on success")
 
@@ -90,9 +90,9 @@ def run(args: argparse.Namespace) -> int:
         )
         # The folder was claimed (created and locked) before the run; the files land now.
         written: list[Path] = []
-        written += write_table(tables["timeseries"], folder, "timeseries", csv=args.csv)
+        written += write_table(tables["timeseries"], folder, "timeseries", csv=args.format == "csv")
         if "agents" in tables:
-            written += write_table(tables["agents"], folder, "agents", csv=args.csv)
+            written += write_table(tables["agents"], folder, "agents", csv=args.format == "csv")
         if network is not None:
             data = network.read_bytes()
             written.append(atomic_write(folder / "network.graphml", lambda s: s.write(data)))
@@ -105,7 +105,8 @@ def run(args: argparse.Namespace) -> int:
     if args.quiet:
         return 0
     final = tables["timeseries"].iloc[-1]
-    print(f"scenario {scenario.name}: {scenario.horizon.steps} periods, run seed {seed}")
+    # The seed as the user gave it (or the file's); the run's child seed is in manifest.json.
+    print(f"scenario {scenario.name}: {scenario.horizon.steps} periods, seed {scenario.seed}")
     for name in ("participation", "open_share", "mean_openness", "hhi", "welfare"):
         print(f"  {name:<16} {final[name]:.4g}")
     print(f"wrote {len(written) + 1} files to {folder}")

@@ -81,7 +81,7 @@ def run(args: argparse.Namespace) -> int:
     folder = Path(args.out) if args.out else Path("results") / f"{scenario.name}-sa-{args.method}"
     design = {"method": args.method, "samples": samples, "bounds": bounds}
     result, manifest = execute("sa", experiment, folder, args, {"design": design})
-    code = summarise(result, folder, f"sa {scenario.name}")
+    code = summarise(result, folder, f"sa {scenario.name} (seed {scenario.seed})")
     if result.stopped or not (folder / "runs.parquet").exists():
         manifest.write(folder)
         return code
@@ -91,7 +91,7 @@ def run(args: argparse.Namespace) -> int:
     runs = pd.read_parquet(folder / "runs.parquet")
     outputs = point_outcomes(runs, outcome, len(experiment.points))
     table = analyse(args.method, bounds, matrix, outputs, scenario.seed)
-    written = write_table(table, folder, "sensitivity", csv=args.csv)
+    written = write_table(table, folder, "sensitivity", csv=args.format == "csv")
     if scenario.output.figures and not args.no_figures:
         from abm.figures.runs import sensitivity_figure
 

@@ -170,4 +170,4 @@ def run(args: argparse.Namespace) -> int:
             print(f"{outcome} by point (mean, sd over replications):")
             print(table.head(30).to_string(float_format=lambda v: f"{v:.4g}"))
     manifest.write(folder)
-    return summarise(result, folder, f"sweep {scenario.name}")
+    return summarise(result, folder, f"sweep {scenario.name} (seed {scenario.seed})")

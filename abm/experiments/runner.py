@@ -273,6 +273,14 @@ def _write_chunk(folder: Path, index: int, tables: dict[str, Any]) -> dict[str, 
     return record
 
 
+def _terminal(stream: Any) -> bool:
+    """Whether ``stream`` is an interactive terminal (progress bars are drawn only there)."""
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError):
+        return False
+
+
 def run_experiment(
     experiment: Experiment,
     folder: str | Path,
@@ -295,7 +303,8 @@ def run_experiment(
         workers: Used to size the window of tasks in flight (2 per worker).
         resume: Skip chunks already finished in ``folder``.
         fail_fast: Stop at the first failed run.
-        progress: Show a tqdm progress bar on stderr.
+        progress: Show a tqdm progress bar on stderr (only when stderr is a terminal: a log
+            file or pipe gets no carriage-return lines).
         csv: Also write the assembled tables as CSV.
         simulate: Replacement for :func:`abm.experiments.simulate.simulate` (tests).
         report: Where failure lines go (default: stderr through tqdm).
@@ -321,7 +330,7 @@ def run_experiment(
         total=experiment.n_runs,
         initial=result.resumed,
         unit="run",
-        disable=not progress,
+        disable=not progress or not _terminal(sys.stderr),
         file=sys.stderr,
         dynamic_ncols=True,
     )

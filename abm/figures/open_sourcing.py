@@ -1,6 +1,6 @@
 """Figure of the open-sourcing decision (Model III): Δ(s) and P(open) for several edges κ.
 
-Used by ``abm open-source --plot``. The caller applies the style
+Used by ``abm open-source --out``. The caller applies the style
 (:func:`abm.figures.apply_style`) and saves the figure.
 """
 

@@ -74,7 +74,14 @@ def region_figure(region: Any, alpha0: float, rule: str) -> Any:
     present = [name for code, name in enumerate(OUTCOMES) if np.any(region.outcome == code)]
     handles = [Patch(color=OUTCOME_COLOURS[name], label=name.replace("_", " ")) for name in present]
     line_handles, _ = left.get_legend_handles_labels()
-    left.legend(handles=handles + line_handles, loc="upper left", fontsize=11, framealpha=0.9)
+    left.legend(  # below the axes: a region map has data everywhere inside them
+        handles=handles + line_handles,
+        loc="upper center",
+        bbox_to_anchor=(0.5, -0.14),
+        ncols=2,
+        fontsize=11,
+        frameon=False,
+    )
     left.set_title("What the regulation does (vs no regulation)")
     right.set_title("Openness the generalist releases")
     shares = {name: float(np.mean(region.outcome == OUTCOMES.index(name))) for name in present}
@@ -132,5 +139,5 @@ def lever_figure(levers: Any) -> Any:
         fontsize=13,
     )
     axis.grid(False)
-    axis.legend(loc="lower right", fontsize=11)
+    axis.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), fontsize=11, frameon=False)
     return figure

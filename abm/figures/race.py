@@ -1,6 +1,6 @@
 """Figure of the race (Model II): upgrade gain and optimal spend against the open catch-up.
 
-Shared by ``abm race --plot`` and study 4 (``analysis/race.py``). The caller applies the style
+Shared by ``abm race --out`` and study 4 (``analysis/race.py``). The caller applies the style
 (:func:`abm.figures.apply_style`) and saves the figure.
 """
 
@@ -112,8 +112,8 @@ def catchup_figure(curve: CatchupCurve, case: RaceCase) -> Figure:
         ylabel="optimal training spend z",
         title="Optimal training spend (P3)",
     )
-    for axis in (gain_axis, spend_axis):
-        axis.legend(fontsize=11, loc="best")
+    for axis in (gain_axis, spend_axis):  # below the axes, never over the curves
+        axis.legend(fontsize=11, loc="upper center", bbox_to_anchor=(0.5, -0.24), frameon=False)
     finding = (
         "A better open catch-up never raises the incentive to race"
         if curve.gain_never_rises and curve.spend_capped

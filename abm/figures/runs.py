@@ -1,6 +1,8 @@
 """Figures of runs and studies: time paths, fan charts, sweeps and sensitivity indices.
 
-Every series has its colour from :data:`abm.figures.style.COLOURS`, the same in every figure.
+Every series has its colour from :data:`abm.figures.style.COLOURS`, the same in every figure;
+legends sit outside the axes (right of them), never over data; a band or interval drawn from
+fewer than :data:`~abm.figures.compare.FEW_RUNS` runs carries a caveat under the figure.
 """
 
 from __future__ import annotations
@@ -8,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from abm.figures.compare import FEW_RUNS
 from abm.figures.style import OKABE_ITO, apply_style, colour_of, save_figure
 
 if TYPE_CHECKING:
@@ -26,6 +29,23 @@ _WELFARE = {
     "penalties_paid": "penalties (deadweight loss)",
 }
 _COLOURS = list(OKABE_ITO.values())
+#: Where legends go: outside the axes, to their right.
+_OUTSIDE = {"loc": "upper left", "bbox_to_anchor": (1.01, 1.0), "fontsize": "small"}
+
+
+def _few_runs_note(figure: object, runs: int, what: str) -> None:
+    """A caveat under ``figure`` when ``what`` comes from fewer than FEW_RUNS runs."""
+    if 1 < runs < FEW_RUNS:
+        figure.text(  # type: ignore[attr-defined]
+            0.01,
+            -0.07,
+            f"Caveat: {what} from only {runs} runs (fewer than {FEW_RUNS}); "
+            "its edges will move with more replications.",
+            ha="left",
+            va="top",
+            fontsize="small",
+            color="#8a4b00",
+        )
 
 
 def run_figures(timeseries: pd.DataFrame, folder: str | Path, title: str) -> list[Path]:
@@ -45,7 +65,7 @@ def run_figures(timeseries: pd.DataFrame, folder: str | Path, title: str) -> lis
         title=f"{title}: {final['open_share']:.0%} release openly after "
         f"{int(final['step'])} periods",
     )
-    axes.legend(loc="best", fontsize="small")
+    axes.legend(**_OUTSIDE)
     written += save_figure(figure, folder, "openness")
     figure, axes = plt.subplots(figsize=(9, 5))
     for name, label in _WELFARE.items():
@@ -56,7 +76,7 @@ def run_figures(timeseries: pd.DataFrame, folder: str | Path, title: str) -> lis
         ylabel="payoff per period",
         title=f"{title}: welfare {final['welfare']:.3g} in the last period",
     )
-    axes.legend(loc="best", fontsize="small")
+    axes.legend(**_OUTSIDE)
     written += save_figure(figure, folder, "payoffs")
     return written
 
@@ -92,7 +112,8 @@ def fan_chart(
         ylabel="share / openness",
         title=f"{title}: median and 5–95 % band over {runs} runs",
     )
-    axes.legend(loc="best", fontsize="small")
+    axes.legend(**_OUTSIDE)
+    _few_runs_note(figure, runs, "the 5–95 % band")
     return save_figure(figure, folder, "fan_chart")
 
 
@@ -121,7 +142,7 @@ def sweep_figure(
                 x=parameter,
                 y=outcome,
                 ax=axes,
-                color=OKABE_ITO["blue"],
+                color=colour_of(outcome),
                 s=20,
                 label=f"{outcome}, one dot per run",
             )
@@ -134,11 +155,18 @@ def sweep_figure(
             errorbar=("pi", 90),
             marker="o",
             ax=axes,
-            color=OKABE_ITO["blue"],
+            color=colour_of(outcome),
             label=f"mean {outcome}, 90 % interval",
         )
         axes.set(xlabel=parameter, ylabel=outcome)
+    for axes in axes_list[0][:-1]:
+        if axes.get_legend() is not None:
+            axes.get_legend().remove()
+    axes_list[0][-1].legend(**_OUTSIDE)
     figure.suptitle(f"{title}: {sweep_finding(ok, parameters, outcome, sampled)}", fontsize=14)
+    if not sampled and len(ok):
+        per_point = int(ok.groupby(parameters).size().min())
+        _few_runs_note(figure, per_point, "each point's 90 % interval")
     return save_figure(figure, folder, "sweep")
 
 
@@ -217,5 +245,5 @@ def sensitivity_figure(
     axes.set_xticks(positions, names)
     axes.set(xlabel="parameter", ylabel=f"sensitivity of {outcome}")
     axes.set_title(f"{title}: {sensitivity_finding(table, method, outcome)}")
-    axes.legend(loc="best", fontsize="small")
+    axes.legend(**_OUTSIDE)
     return save_figure(figure, folder, f"sensitivity_{method}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -39,11 +40,19 @@ COLOURS: dict[str, str] = {
     "consumer_surplus": OKABE_ITO["blue"],
     "penalties_paid": OKABE_ITO["vermillion"],
     "welfare": OKABE_ITO["black"],
+    # performance
+    "mean_alpha1": OKABE_ITO["reddish_purple"],
+    "mean_alpha0": OKABE_ITO["grey"],
     # regimes (free, comply, pay, abstain)
     "free": OKABE_ITO["sky_blue"],
     "comply": OKABE_ITO["bluish_green"],
     "pay": OKABE_ITO["orange"],
     "abstain": OKABE_ITO["grey"],
+    # the share of generalists in each regime: the regime's colour
+    "share_free": OKABE_ITO["sky_blue"],
+    "share_comply": OKABE_ITO["bluish_green"],
+    "share_pay": OKABE_ITO["orange"],
+    "share_abstain": OKABE_ITO["grey"],
 }
 
 
@@ -52,8 +61,21 @@ def colour_of(name: str) -> str:
     return COLOURS.get(name, OKABE_ITO["grey"])
 
 
+def in_jupyter() -> bool:
+    """Whether this process is a Jupyter (IPython) kernel, where figures show inline."""
+    shell = sys.modules.get("IPython")
+    if shell is None or "ipykernel" not in sys.modules:
+        return False
+    ipython = shell.get_ipython()
+    return ipython is not None and hasattr(ipython, "kernel")
+
+
 def apply_style() -> None:
-    """Select the non-interactive backend and the project's seaborn theme.
+    """Select the project's seaborn theme, and the file-only backend outside Jupyter.
+
+    In a Jupyter kernel the backend is left alone, so a notebook's figures show inline with no
+    ``%matplotlib inline``; elsewhere (scripts, the command line, servers) figures are drawn
+    with the non-interactive Agg backend.
 
     Examples:
         >>> import matplotlib
@@ -63,7 +85,8 @@ def apply_style() -> None:
     """
     import matplotlib
 
-    matplotlib.use("Agg")
+    if not in_jupyter():
+        matplotlib.use("Agg")
     import seaborn as sns
 
     sns.set_theme(

@@ -476,7 +476,7 @@ def share_curves(
 ) -> ShareCurves:
     """Δ(s), P(open) and the open interval over a grid of shares, one curve per edge κ.
 
-    The data of ``abm open-source --plot`` and of its figure.
+    The data of ``abm open-source --out`` and of its figure.
 
     Args:
         game: The parameters γ, ℓ, λ, each a scalar; its edge κ is replaced by ``edges``.

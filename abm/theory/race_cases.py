@@ -9,7 +9,7 @@ computes of the story: the open model x, the closed model y and the upgrade z. F
 * :func:`spend_outcome` answers P3: the profit-maximising training spend with the catch-up, and
   the catch-up level above which the firm retreats;
 * :func:`catchup_curve` traces the upgrade gain and the optimal spend against the catch-up
-  level x′ (the data of ``abm race --plot`` and of study 4).
+  level x′ (the data of ``abm race --out`` and of study 4).
 
 Scalars in, floats out; the formulas are those of :mod:`abm.theory.race`.
 """
