@@ -262,8 +262,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     mean_text = f"{delta['mean']:.2f}" if delta["n"] else "n/a"
     ci_text = f" (95 % CI {delta['ci95'][0]:.2f}–{delta['ci95'][1]:.2f})" if delta["n"] > 1 else ""
     left.set_title(
-        f"{len(converged)} of {sessions} sessions converged; mean Δ = {mean_text}{ci_text}, "
-        f"published ≈ {PUBLISHED_DELTA}",
+        f"{len(converged)} of {sessions} sessions converged\n"
+        f"mean Δ = {mean_text}{ci_text}, published ≈ {PUBLISHED_DELTA}",
         fontsize=13,
     )
     left.legend(fontsize=10, loc="center right")
@@ -280,9 +280,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     right.set_xlabel("periods after the deviation (τ = 0: firm 0 deviates once)")
     right.set_ylabel("price (mean over sessions)")
     right.set_title(
-        f"Impulse response ({len(kept)} sessions"
-        f"{' at a fixed point' if fixed else ''}): a one-period deviation to the "
-        "best response, then learned play",
+        f"Impulse response ({len(kept)} sessions{' at a fixed point' if fixed else ''}):\n"
+        "one deviation to the best response, then learned play",
         fontsize=13,
     )
     right.legend(fontsize=10, loc="best")
