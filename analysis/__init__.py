@@ -10,7 +10,7 @@ a number. It imports nothing heavy (``abm --help`` reads it), and nothing from `
 
 from __future__ import annotations
 
-#: Study name -> module, in order (1–9).
+#: Study name -> module, in order (1–10).
 STUDIES: dict[str, str] = {
     "openness": "analysis.openness_without_regulation",
     "landscape": "analysis.regulatory_landscape",
@@ -21,6 +21,7 @@ STUDIES: dict[str, str] = {
     "policy": "analysis.policy_over_time",
     "information": "analysis.information",
     "evidence": "analysis.evidence",
+    "collusion": "analysis.collusion",
 }
 
 #: One-line summaries for ``abm study --help`` (kept here so help needs no heavy import).
@@ -34,6 +35,7 @@ SUMMARIES: dict[str, str] = {
     "policy": "7. fan charts under no regulation, a static rule and an adaptive regulator",
     "information": "8. learned ω under experienced vs counterfactual information, SPE vs Nash",
     "evidence": "9. real releases (Epoch AI, CC BY 4.0): openness vs the compute frontier",
+    "collusion": "10. Calvano et al.'s Q-learning duopoly: sessions, convergence, profit gain Δ",
 }
 
 

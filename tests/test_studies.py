@@ -236,3 +236,17 @@ def test_information_counterfactual_finds_myopic_and_experienced_tracks_spe(
     summary = pd.read_parquet(tmp_path / "information_findings.parquet")
     assert set(summary["panel"]) == {"alpha0", "followers"}
     assert summary.set_index(["panel", "information"]).loc[("alpha0", "counterfactual"), "on_curve"]
+
+
+def test_collusion_sessions_converge_above_nash(tmp_path: Path) -> None:
+    findings = _run("collusion", tmp_path)
+    assert (tmp_path / "collusion.png").exists()
+    sessions = pd.read_parquet(tmp_path / "collusion_sessions.parquet")
+    assert len(sessions) == findings["sessions"] == 3
+    assert findings["share_converged"] == 1.0
+    assert findings["delta"]["mean"] == pytest.approx(sessions["delta"].mean())
+    assert findings["delta"]["min"] > 0.5  # well above Nash (Δ = 0)
+    low, high = findings["delta"]["ci95"]
+    assert low < findings["delta"]["mean"] < high
+    impulse = pd.read_parquet(tmp_path / "collusion_impulse_response.parquet")
+    assert set(impulse["tau"]) == set(range(-1, 16))

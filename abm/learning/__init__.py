@@ -24,6 +24,7 @@ Modules:
     states: state encoders for rules with states (last k joint actions, bins).
     canonical_games: textbook games, two-player and n-player (test and teaching support).
     harness: repeated-play harness, logit QRE, convergence detector (test and teaching support).
+    calvano: Calvano et al.'s (2020) Q-learning pricing experiment, a fast exact session loop.
 """
 
 from abm.learning.best_response import BestResponse, FictitiousPlay

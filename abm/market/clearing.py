@@ -284,6 +284,11 @@ class Clearing:
             last period's prices make it converge in a few iterations.
         valuations: Heterogeneous customers under ``limit_pricing`` (None: every customer
             values products alike, so the leader sells to all at its premium).
+        fixed_price: ``logit`` only: a price per product that the product charges whatever
+            the others do (a closed firm's learned price), NaN where the product sets its
+            Bertrand–Nash best response; None (or all NaN): every product best-responds.
+            The best responders then solve their fixed point against the fixed prices, which
+            count as part of the outside option.
 
     Attributes:
         price, share, revenue: Per product (share of the niche's customers).
@@ -303,6 +308,7 @@ class Clearing:
         precision: float = 1.0,
         initial_price: FloatArray | None = None,
         valuations: Valuations | None = None,
+        fixed_price: FloatArray | None = None,
     ) -> None:
         self.rule = rule
         self.niche = np.asarray(niche, dtype=np.intp)
@@ -314,6 +320,14 @@ class Clearing:
         self.scale = 1.0 / float(precision)
         self._initial_price = initial_price
         self.valuations = valuations or Valuations(self.size, self.size, self.size, self.size)
+        self.fixed = None
+        if fixed_price is not None and np.isfinite(fixed_price).any():
+            if rule != "logit":
+                raise ValueError("fixed prices need logit demand")
+            self.fixed = np.isfinite(fixed_price)
+            self.fixed_price = np.asarray(fixed_price, dtype=float)
+            self._clear_logit_fixed()
+            return
         getattr(self, f"_clear_{rule}")()
 
     # --- realised clearing -------------------------------------------------------------------
@@ -377,6 +391,45 @@ class Clearing:
         everything = np.logaddexp(self.niche_log, outside_utility)
         self.consumer_surplus = self.size * scale * everything
 
+    def _clear_logit_fixed(self) -> None:
+        """Logit clearing when some products charge fixed prices and the others best-respond.
+
+        The fixed-price products' e^{(v − p)/σ} join the outside option of their niche; the
+        best responders' Bertrand–Nash fixed point is solved against that aggregate (the same
+        solver), and every product's share is its logit choice probability.
+        """
+        niche, value, n, scale = self.niche, self.value, self.n_niches, self.scale
+        fixed = self.fixed
+        assert fixed is not None
+        free = np.flatnonzero(~fixed)
+        outside_utility = self.outside / scale
+        fixed_utility = (value[fixed] - self.fixed_price[fixed]) / scale
+        held = np.logaddexp(
+            outside_utility, _group_logsumexp(niche[fixed], fixed_utility, n)
+        )  # the outside option plus the fixed-price products
+        start = self._start()
+        free_price = _logit_equilibrium(
+            niche[free],
+            value[free] / scale - 1.0,
+            held,
+            n,
+            None if start is None else start[free],
+        )
+        self.price = self.fixed_price.copy()
+        self.price[free] = scale * free_price
+        utility = (value - self.price) / scale
+        self.rival_log = _logsumexp_of_others(niche, utility, n)
+        self.niche_log = _group_logsumexp(niche, utility, n)
+        everything = np.logaddexp(self.niche_log, outside_utility)
+        self.share = np.exp(utility - everything[niche])
+        self.revenue = self.size[niche] * self.price * self.share
+        # the best responders' shares and revenues as the realised clearing computes them
+        log_d = np.logaddexp(self.rival_log[free], outside_utility[niche[free]])
+        markup = lambert_of_exp(value[free] / scale - 1.0 - log_d)
+        self.share[free] = markup / (1.0 + markup)
+        self.revenue[free] = self.size[niche[free]] * scale * markup
+        self.consumer_surplus = self.size * scale * everything
+
     def _start(self) -> FloatArray | None:
         """Last period's prices in units of σ where usable (NaN elsewhere), or None."""
         if self._initial_price is None:
@@ -408,6 +461,20 @@ class Clearing:
             Revenue per period, broadcast shape of the inputs.
         """
         return self._deviation(niche, value, product, outside, captive_outside)[0]
+
+    def price_deviation_revenue(self, product: IntArray, prices: FloatArray) -> FloatArray:
+        """Revenue of each ``product`` at each of ``prices``, every other price as cleared.
+
+        ``logit`` only: product i at price p sells to size × e^{u}/(e^{u} + D₋ᵢ), u = (vᵢ − p)/σ
+        and D₋ᵢ its rivals' and the outside option's aggregate. Shape ``(len(product),
+        len(prices))``; at the price it charged, its realised revenue.
+        """
+        product = np.asarray(product, dtype=np.intp)
+        niche = self.niche[product]
+        log_d = np.logaddexp(self.rival_log[product], self.outside[niche] / self.scale)
+        utility = (self.value[product][:, None] - np.asarray(prices)[None, :]) / self.scale
+        share = 1.0 / (1.0 + np.exp(log_d[:, None] - utility))
+        return self.size[niche][:, None] * np.asarray(prices)[None, :] * share
 
     def deviation_sales(
         self,
@@ -462,9 +529,19 @@ class Clearing:
             if self.value.size == 0
             else np.where(entering, self.niche_log[niche], self.rival_log[safe])
         )
-        markup = lambert_of_exp(value / scale - 1.0 - np.logaddexp(rivals, outside / scale))
+        log_d = np.logaddexp(rivals, outside / scale)
+        markup = lambert_of_exp(value / scale - 1.0 - log_d)
         # at its best response p = σ(1 + x) and share x/(1 + x): revenue per customer is σx
-        return size * scale * markup, size * markup / (1.0 + markup)
+        revenue, sales = size * scale * markup, size * markup / (1.0 + markup)
+        if self.fixed is not None and self.value.size:
+            # a product with a fixed price keeps it: share e^{u}/(e^{u} + D₋ᵢ) at that price
+            held = ~entering & self.fixed[safe]
+            price = self.fixed_price[safe]
+            with np.errstate(invalid="ignore"):
+                share = 1.0 / (1.0 + np.exp(log_d - (value - price) / scale))
+            revenue = np.where(held, size * price * share, revenue)
+            sales = np.where(held, size * share, sales)
+        return revenue, sales
 
 
 class SubstitutingClearing:

@@ -45,6 +45,7 @@ AdaptiveLever = Literal["theta", "penalty"]
 FrontierMode = Literal["endogenous", "exogenous"]
 ValueFunction = Literal["log", "power"]
 Pricing = Literal["uniform", "discriminate"]
+ClosedPricing = Literal["best_response", "learned"]
 #: Most customers per niche when each one has its own valuation (one array entry each).
 _MAX_CUSTOMERS = 1_000_000
 DemandRule = Literal[DEMAND_RULES]  # type: ignore[valid-type]
@@ -56,6 +57,16 @@ REGULATOR_MODES: tuple[str, ...] = typing.get_args(RegulatorMode)
 ADAPTIVE_LEVERS: tuple[str, ...] = typing.get_args(AdaptiveLever)
 FRONTIERS: tuple[str, ...] = typing.get_args(FrontierMode)
 VALUE_FUNCTIONS: tuple[str, ...] = typing.get_args(ValueFunction)
+CLOSED_PRICING: tuple[str, ...] = typing.get_args(ClosedPricing)
+#: The price learner's default: Calvano et al.'s (2020) α = 0.15 and δ = 0.95, with an ε that
+#: falls within a market run (ε_t = 0.995^t, floor 0.01) rather than their e^{−4·10⁻⁶·t}.
+PRICE_LEARNING_DEFAULTS: dict[str, Any] = {
+    "learning_rate": 0.15,
+    "discount": 0.95,
+    "epsilon": 1.0,
+    "epsilon_decay": 0.995,
+    "epsilon_min": 0.01,
+}
 
 
 # --- per-agent distributions ------------------------------------------------------------------
@@ -316,11 +327,41 @@ class ClosedFirmConfig(Schema):
     )
     value: ValueFunction = Field("log", description="customers' value function f of compute")
     learning: LearningConfig = _learning("the rule choosing the compute level")
+    pricing: ClosedPricing = Field(
+        "best_response",
+        description="best_response: every product charges its Bertrand–Nash price (the "
+        "clearing's); learned: each closed firm learns its price on a grid by Q-learning with "
+        "the last prices of its niche's closed firms as state, the other products best-respond "
+        "(logit demand only)",
+    )
+    price_levels: Int = Field(15, ge=2, description="prices on the learned-price grid")
+    price_low: Real = Field(
+        1.0, gt=0.0, description="lowest learned price, in units of σ = 1/demand.precision"
+    )
+    price_high: Real = Field(
+        4.0, gt=0.0, description="highest learned price, in units of σ = 1/demand.precision"
+    )
+    price_learning: LearningConfig = Field(
+        default_factory=lambda: LearningConfig(rule="q_learning", params=PRICE_LEARNING_DEFAULTS),
+        description="the rule learning the price (learned pricing; its n_states is set by the "
+        "market: price_levels^(closed firms per niche)); default params learning_rate 0.15, "
+        "discount 0.95, epsilon 1, epsilon_decay 0.995, epsilon_min 0.01",
+    )
 
     @model_validator(mode="after")
     def _per_agent(self) -> ClosedFirmConfig:
         _check_lengths(self, ("initial_compute", "compute_cost"), self.count)
         _check_rule_params("learning", self.learning, self.count)
+        if self.pricing == "learned":
+            if self.price_high <= self.price_low:
+                raise ParameterError(
+                    f"{PATH}closed_firms.price_high must exceed price_low ({self.price_low:g})"
+                )
+            if "n_states" in self.price_learning.params:
+                raise ParameterError(
+                    f"{PATH}closed_firms.price_learning.params: n_states is set by the market"
+                )
+            _check_rule_params("price_learning", self.price_learning, self.count)
         return self
 
 
@@ -603,6 +644,17 @@ class MarketConfig(Schema):
     )
 
     @model_validator(mode="after")
+    def _learned_prices_need_logit(self) -> MarketConfig:
+        if self.closed_firms.pricing == "learned" and (
+            self.demand.rule != "logit" or self.demand.substitution > 0.0
+        ):
+            raise ParameterError(
+                f"{PATH}closed_firms.pricing: learned prices need demand.rule = 'logit' and no "
+                "substitution across niches"
+            )
+        return self
+
+    @model_validator(mode="after")
     def _in_house_per_generalist(self) -> MarketConfig:
         spec = self.firm_size.in_house
         if spec.kind == "list" and len(spec.values) != self.generalists.count:
@@ -755,6 +807,7 @@ def parameter_table() -> str:
 __all__ = [
     "ADAPTIVE_LEVERS",
     "BARGAINING",
+    "CLOSED_PRICING",
     "FRONTIERS",
     "INFORMATION",
     "MATCHING",

@@ -104,7 +104,7 @@ class MarketModel(mesa.Model):
         niches = int(cfg.demand.niches)
         self.generalists = Generalists(cfg.generalists, g_rng, cfg.frontier.open_bar)
         self.specialists = Specialists(cfg.specialists, cfg.generalists.count, niches, s_rng)
-        self.closed_firms = ClosedFirms(cfg.closed_firms, niches, c_rng)
+        self.closed_firms = ClosedFirms(cfg.closed_firms, niches, c_rng, cfg.demand.precision)
         # firm size: a fifth child generator only when the in-house counts are random draws
         # (spawning does not move the others, so the four populations draw as without it)
         in_house = cfg.firm_size.in_house
@@ -325,6 +325,9 @@ class MarketModel(mesa.Model):
             np.concatenate((s.price[derivatives], ih.price[own], c.price)),  # last period's
             self.valuations,
         )
+        if c.fixed_price is not None:  # learned prices: the closed firms' are held fixed
+            fixed = np.full(derivatives.size + own.size, np.nan)
+            return Clearing(*args, np.concatenate((fixed, c.fixed_price)))
         if demand.substitution > 0.0:
             return SubstitutingClearing(
                 *args, substitution=demand.substitution, discount=demand.substitution_discount
@@ -409,6 +412,7 @@ class MarketModel(mesa.Model):
         if c.learner is not None:
             c.forgone = c.counterfactual(clearing, days) if c.learner.counterfactual else None
             c.learner.learn(c.profit, c.forgone, self._closed_peers)
+        c.learn_price(clearing, days)
 
     def _generalist_peers(self) -> object:
         """Generalists whose derivatives share a niche this period (imitation only)."""

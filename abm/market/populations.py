@@ -83,9 +83,13 @@ class Learner:
         return self.action
 
     def learn(
-        self, payoffs: FloatArray, forgone: FloatArray | None, neighbours: Any = None
+        self,
+        payoffs: FloatArray,
+        forgone: FloatArray | None,
+        neighbours: Any = None,
+        next_states: IntArray | None = None,
     ) -> None:
-        """Observe this period's payoffs (and forgone payoffs, neighbours) and update."""
+        """Observe this period's payoffs (forgone payoffs, neighbours, next states); update."""
         assert self.action is not None
         if self.nonnegative:
             lowest = payoffs if forgone is None else np.minimum(payoffs, forgone.min(axis=1))
@@ -97,6 +101,7 @@ class Learner:
             payoffs,
             forgone=forgone if self.rule.requires_forgone else None,
             neighbours=neighbours if self.neighbours else None,
+            next_states=next_states,
         )
         self.rule.update()
 
@@ -368,6 +373,12 @@ class ClosedFirms(PerAgentState):
 
     Firm f sells in niche f mod N. Level l has compute y·rˡ and value f(y·rˡ) per customer-day;
     its amortised cost per period is c·y·d/m. Revenue comes from the niche's clearing.
+
+    With ``pricing = "learned"`` (logit demand) each firm also learns its price on the grid
+    σ·linspace(price_low, price_high, price_levels) with a second rule (``price_learning``,
+    Q-learning by default) whose state is the last grid prices of the closed firms of its niche
+    (Calvano et al. 2020: k = 1), state 0 before the first period; the clearing holds these
+    prices fixed and the other products best-respond to them.
     """
 
     FIELDS: ClassVar[dict[str, str]] = {
@@ -382,7 +393,13 @@ class ClosedFirms(PerAgentState):
         """Per-agent array of ``name`` (``utility`` is the profit)."""
         return self.profit if name == "utility" else getattr(self, name)
 
-    def __init__(self, config: ClosedFirmConfig, n_niches: int, rng: np.random.Generator) -> None:
+    def __init__(
+        self,
+        config: ClosedFirmConfig,
+        n_niches: int,
+        rng: np.random.Generator,
+        precision: float = 1.0,
+    ) -> None:
         self.config = config
         n = int(config.count)
         self.count = n
@@ -410,14 +427,71 @@ class ClosedFirms(PerAgentState):
         self.upgrade_incentive = np.zeros(n)
         self.cumulative_revenue = np.zeros(n)
         self.forgone: FloatArray | None = None
+        self.price_learner: Learner | None = None
+        self.fixed_price: FloatArray | None = None
+        if config.pricing == "learned" and n:
+            self._learn_prices(config, n_niches, rng, precision)
+
+    def _learn_prices(
+        self, config: ClosedFirmConfig, n_niches: int, rng: np.random.Generator, precision: float
+    ) -> None:
+        """The price grid, the niches' closed firms (the state) and the price learner."""
+        n, levels = self.count, int(config.price_levels)
+        grid = np.linspace(config.price_low, config.price_high, levels)
+        self.price_grid = grid / float(precision)
+        per_niche = -(-n // n_niches)  # closed firms in the fullest niche
+        # members[m, r]: the r-th closed firm of niche m (−1: none); a state reads their prices
+        self.members = np.full((n_niches, per_niche), -1, dtype=np.intp)
+        self.members[self.niche, np.arange(n) // n_niches] = np.arange(n)
+        self.state_radix = levels ** np.arange(per_niche - 1, -1, -1)
+        learning = config.price_learning
+        params = dict(learning.params)
+        if any(spec.name == "n_states" for spec in rule_info(learning.rule).parameters):
+            params["n_states"] = levels**per_niche
+        self.price_learner = Learner(
+            learning.model_copy(update={"params": params}),
+            n,
+            levels,
+            rng,
+            "closed_firms.price_learning",
+        )
+        self.price_index = np.zeros(n, dtype=np.intp)
+        self.price_state = np.zeros(n, dtype=np.intp)
+        self.price_forgone: FloatArray | None = None
+
+    def _price_states(self) -> IntArray:
+        """Each firm's state: the grid prices of its niche's closed firms, read as one number."""
+        held = np.where(self.members >= 0, self.price_index[np.maximum(self.members, 0)], 0)
+        return (held @ self.state_radix)[self.niche]
 
     def act(self) -> None:
-        """Pick this period's compute level."""
+        """Pick this period's compute level (and, with learned pricing, price)."""
         if self.learner is not None:
             self.action = self.learner.act()
             rows = np.arange(self.count)
             self.compute = self.levels[rows, self.action]
             self.value = self.level_value[rows, self.action]
+        if self.price_learner is not None:
+            if self.price_learner.rule.n_states > 1:
+                self.price_learner.rule.set_states(self.price_state)
+            self.price_index = self.price_learner.act()
+            self.fixed_price = self.price_grid[self.price_index]
+
+    def learn_price(self, clearing: Clearing, days: float) -> None:
+        """The price learner observes this period's profit and moves to the next state."""
+        learner = self.price_learner
+        if learner is None:
+            return
+        self.price_forgone = None
+        if learner.counterfactual:  # profit at each grid price, every other price as set
+            revenue = clearing.price_deviation_revenue(self.product, self.price_grid)
+            self.price_forgone = revenue - self.amortised_cost(self.compute, days)[:, None]
+        self.price_state = self._price_states()
+        learner.learn(
+            self.profit,
+            self.price_forgone,
+            next_states=self.price_state if learner.rule.n_states > 1 else None,
+        )
 
     def amortised_cost(self, compute: FloatArray, days: float) -> FloatArray:
         """Compute cost c·y·d/m of one period."""
