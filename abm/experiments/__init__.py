@@ -8,4 +8,5 @@ Modules:
     runner: the experiment runner (chunked parquet output, resume, failure records).
     sampling: grid sweeps and SALib samples.
     sensitivity: SALib Sobol and Morris indices.
+    discovery: scenario discovery over a sweep's runs (a CART tree's boxes, ``abm discover``).
 """
