@@ -64,8 +64,13 @@ def lambert_of_exp(z: FloatArray) -> FloatArray:
 
 
 def _lambert_slice(z: FloatArray) -> FloatArray:
-    """:func:`lambert_of_exp` of one slice."""
+    """:func:`lambert_of_exp` of one slice (Halley steps only where the series is not exact)."""
     small = np.exp(np.minimum(z, -20.0))
+    result = small * (1.0 - small)
+    large = z >= -20.0
+    if not large.any():
+        return result
+    z = z[large]
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
         lower = z < 1.0
         y = np.where(
@@ -78,7 +83,8 @@ def _lambert_slice(z: FloatArray) -> FloatArray:
             h = x + y - z
             slope = x + 1.0
             y = y - h / (slope - 0.5 * h * x / slope)
-        return np.where(z < -20.0, small * (1.0 - small), np.exp(y))
+        result[large] = np.exp(y)
+    return result
 
 
 def _group_logsumexp(group: IntArray, values: FloatArray, n_groups: int) -> FloatArray:
