@@ -152,6 +152,37 @@ def _rule_enum(schema: dict[str, Any]) -> None:
     schema["enum"] = list(rule_names())
 
 
+#: What a learner's state can be read from: known in a period before anyone learns.
+StateObservable = Literal["open_share", "penalty", "theta", "open_frontier"]
+
+
+class MarketState(Schema):
+    """A market observable, cut into bins, as the state of a rule with states (Q-learning).
+
+    An agent acts in the state of last period's value and learns that it moved to this
+    period's, so the rule's ``n_states`` is ``len(edges) + 1`` (set by the market).
+    """
+
+    path = "learning.state"
+
+    observable: StateObservable = Field(
+        description="open_share (of this period's releases), penalty, theta or open_frontier "
+        "(the free open model's compute)"
+    )
+    edges: list[Real] = Field(
+        min_length=1,
+        max_length=1000,
+        description="increasing bin edges (bins: below the first, "
+        "between each pair, from the last on)",
+    )
+
+    @model_validator(mode="after")
+    def _increasing(self) -> MarketState:
+        if any(b <= a for a, b in zip(self.edges, self.edges[1:], strict=False)):
+            raise ParameterError(f"{PATH}.edges must be strictly increasing, got {self.edges}")
+        return self
+
+
 class LearningConfig(Schema):
     """A learning rule from :mod:`abm.learning` and its parameters.
 
@@ -191,6 +222,33 @@ class LearningConfig(Schema):
         description="share of the agents that may change their action each period (the others "
         "repeat theirs; all learn)",
     )
+    state: MarketState | None = Field(
+        None,
+        description="a binned market observable as the rule's state (rules with n_states, e.g. "
+        "q_learning); none: one state",
+    )
+
+    @model_validator(mode="after")
+    def _state_suits_the_rule(self) -> LearningConfig:
+        if self.state is None:
+            return self
+        names = [spec.name for spec in rule_info(self.rule).parameters]
+        if "n_states" not in names:
+            with_states = [
+                n
+                for n in rule_names()
+                if any(spec.name == "n_states" for spec in rule_info(n).parameters)
+            ]
+            raise ParameterError(
+                f"{PATH}.state: the {self.rule} rule has no states; rules with states: "
+                f"{', '.join(with_states)}"
+            )
+        if "n_states" in self.params:
+            raise ParameterError(
+                f"{PATH}.params.n_states: set by state (len(edges) + 1 = "
+                f"{len(self.state.edges) + 1}); leave it out"
+            )
+        return self
 
     @model_validator(mode="after")
     def _information_suits_the_rule(self) -> LearningConfig:

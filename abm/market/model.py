@@ -166,6 +166,11 @@ class MarketModel(mesa.Model):
                 index=np.arange(self.closed_firms.count),
             )
         self.regulator = Regulator(self, self.policy, 0)
+        g, s, c = self.generalists, self.specialists, self.closed_firms
+        learners = (g.learner, s.base_learner, s.effort_learner, c.learner, c.price_learner)
+        for learner in learners:
+            if learner is not None:
+                learner.bind_state(self._state_value)
 
         self._snapshots: list[pd.DataFrame] = []
         self._network: nx.DiGraph | None = None
@@ -175,6 +180,15 @@ class MarketModel(mesa.Model):
             model_reporters={"step": "steps", **{name: reporter(name) for name in OBSERVABLES}}
         )
         self.datacollector.collect(self)
+
+    def _state_value(self, observable: str) -> float:
+        """A learner's market state: a quantity known in a period before anyone learns."""
+        return {
+            "open_share": self.open_share,
+            "penalty": self.penalty,
+            "theta": self.theta,
+            "open_frontier": self.open_compute,
+        }[observable]
 
     @staticmethod
     def _uses_neighbours(config: object) -> bool:

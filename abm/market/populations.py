@@ -11,6 +11,7 @@ and penalty; a specialist's effort cost; a closed firm's compute cost) are accou
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, ClassVar
 
 import numpy as np
@@ -57,12 +58,18 @@ class Learner:
         rng: np.random.Generator,
         path: str,
     ) -> None:
+        params = dict(config.params)
+        self.state = config.state
+        if self.state is not None:
+            params["n_states"] = len(self.state.edges) + 1
         try:
-            self.rule: LearningRule = make_rule(
-                config.rule, n_agents, n_actions, rng, **dict(config.params)
-            )
+            self.rule: LearningRule = make_rule(config.rule, n_agents, n_actions, rng, **params)
         except (ParameterError, TypeError) as error:
             raise ParameterError(f"{path}.params: {error}") from None
+        # with a market state: where its value comes from (bound by the model) and the state
+        # the agents are in now (the bin of last period's value)
+        self.state_source: Callable[[str], float] | None = None
+        self.state_now = 0
         info = rule_info(config.rule)
         self.counterfactual = config.information == "counterfactual"
         self.neighbours = info.uses == "neighbours"
@@ -72,8 +79,20 @@ class Learner:
         self.action: IntArray | None = None
         self.shift = np.zeros(n_agents)
 
+    def bind_state(self, source: Callable[[str], float]) -> None:
+        """Read the market state from ``source(observable)``; the agents start in its bin now."""
+        self.state_source = source
+        if self.state is not None:
+            self.state_now = self._bin(source(self.state.observable))
+
+    def _bin(self, value: float) -> int:
+        assert self.state is not None
+        return int(np.searchsorted(np.asarray(self.state.edges, dtype=float), value, "right"))
+
     def act(self) -> IntArray:
         """One action per agent: the rule's proposal for revising agents, else the last one."""
+        if self.state is not None:
+            self.rule.set_states(np.full(self.rule.n_agents, self.state_now, dtype=np.intp))
         proposed = self.rule.act()
         if self.action is None or self.revision_rate >= 1.0:
             self.action = proposed
@@ -89,8 +108,14 @@ class Learner:
         neighbours: Any = None,
         next_states: IntArray | None = None,
     ) -> None:
-        """Observe this period's payoffs (forgone payoffs, neighbours, next states); update."""
+        """Observe this period's payoffs (forgone payoffs, neighbours, next states); update.
+
+        With a market state the next states are the bin of the observable's value now.
+        """
         assert self.action is not None
+        if self.state is not None and self.state_source is not None:
+            self.state_now = self._bin(self.state_source(self.state.observable))
+            next_states = np.full(self.rule.n_agents, self.state_now, dtype=np.intp)
         if self.nonnegative:
             lowest = payoffs if forgone is None else np.minimum(payoffs, forgone.min(axis=1))
             self.shift = np.maximum(self.shift, -lowest)
@@ -445,6 +470,11 @@ class ClosedFirms(PerAgentState):
         self.members[self.niche, np.arange(n) // n_niches] = np.arange(n)
         self.state_radix = levels ** np.arange(per_niche - 1, -1, -1)
         learning = config.price_learning
+        if learning.state is not None:
+            raise ParameterError(
+                "closed_firms.price_learning.state: learned prices take the last prices in the "
+                "niche as their state; leave state out"
+            )
         params = dict(learning.params)
         if any(spec.name == "n_states" for spec in rule_info(learning.rule).parameters):
             params["n_states"] = levels**per_niche
