@@ -33,6 +33,7 @@ COMMANDS: dict[str, str] = {
     "app": "abm.cli.app",
     "study": "abm.cli.study",
     "report": "abm.cli.report",
+    "calibrate": "abm.cli.calibrate",
 }
 
 __all__ = ["COMMANDS", "ArgumentParser", "build_parser", "main"]
