@@ -227,16 +227,17 @@ def _figures(result: Any, comparison: dict[str, Any], folder: Any, *, quick: boo
 def _print_summary(result: Any, folder: Any, files: int) -> None:
     summary = result.summary
     print(
-        f"calibrated against {summary['n_models']} models: objective "
-        f"{summary['start_objective']:.4g} → {summary['objective']:.4g} in "
-        f"{summary['evaluations']} evaluations"
+        f"calibrated against {summary['n_models']} models in {summary['evaluations']} "
+        f"evaluations: objective {summary['start_objective']:.4g} → {summary['objective']:.4g} "
+        f"on fresh seeds (search: {summary['search_start_objective']:.4g} → "
+        f"{summary['search_objective']:.4g})"
     )
     for row in result.parameters.itertuples(index=False):
         print(
             f"  {row.parameter:<32} {row.estimate:9.4g}  [{row.lower:.4g}, {row.upper:.4g}]"
             + ("" if row.identified else "  (not identified)")
         )
-    print("  moment                              observed  simulated      z")
+    print("  moment                              observed  simulated      z  (fresh seeds)")
     for row in result.moments.itertuples(index=False):
         print(f"  {row.moment:<34} {row.observed:8.3f}  {row.simulated:9.3f}  {row.z:+6.2f}")
     print(
