@@ -207,5 +207,7 @@ def test_a_longer_calibration_improves_on_its_start(tmp_path: Path) -> None:
                  "--steps", "150", "--window", "50", "--evaluations", "12", "--quiet",
                  "--no-figures", "--out", str(out)]) == 0  # fmt: skip
     summary = json.loads((out / "calibration.json").read_text())
-    assert summary["objective"] <= summary["start_objective"]
+    # on the search's seeds the best point is at least the start (fresh seeds may differ)
+    assert summary["search_objective"] <= summary["search_start_objective"]
     assert summary["evaluations"] >= 12
+    assert math.isfinite(summary["objective"]) and math.isfinite(summary["fit_statistic"])

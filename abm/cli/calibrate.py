@@ -46,7 +46,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )  # fmt: skip
     parser.add_argument(
         "--steps", type=integer(1, MAX_STEPS), default=None, metavar="N",
-        help="periods per run; none: 400 (--quick: 40)",
+        help="periods per run; none: 400 (--quick: 30)",
     )  # fmt: skip
     parser.add_argument(
         "--window", type=integer(1, MAX_STEPS), default=None, metavar="N",
@@ -55,7 +55,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )  # fmt: skip
     parser.add_argument(
         "--evaluations", type=integer(1, 100_000), default=None, metavar="N",
-        help="Nelder–Mead's budget of objective evaluations; none: 60 (--quick: 5)",
+        help="Nelder–Mead's budget of objective evaluations; none: 60 (--quick: 4)",
     )  # fmt: skip
     parser.add_argument(
         "--bootstrap", type=integer(10, 1_000_000), default=None, metavar="N",

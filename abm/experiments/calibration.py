@@ -119,7 +119,7 @@ class Settings:
 
 
 #: The sizes of ``--quick`` (seconds; the tests' size).
-QUICK = Settings(replications=2, steps=40, window=10, max_evaluations=5, bootstrap=40)
+QUICK = Settings(replications=2, steps=30, window=10, max_evaluations=4, bootstrap=40)
 
 
 # --- the data ---------------------------------------------------------------------------------
