@@ -115,6 +115,16 @@ def test_a_missing_scenario_is_refused(tmp_path: Path, capsys) -> None:
     assert not out.exists()
 
 
+def test_a_market_of_one_generalist_is_refused(tmp_path: Path, capsys) -> None:
+    scenario = tmp_path / "lone.toml"
+    scenario.write_text("[market.generalists]\ncount = 1\n")
+    out = tmp_path / "never"
+    code = main(["calibrate", "evidence", "--scenario", str(scenario), "--out", str(out)])
+    error = capsys.readouterr().err
+    assert code == 2 and "market.generalists.count must be an integer in [2, inf)" in error
+    assert not out.exists()
+
+
 def _exit_code(argv: list[str]) -> int:
     """The exit code: argparse's errors exit, the library's are returned by main."""
     try:

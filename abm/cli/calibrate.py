@@ -123,13 +123,14 @@ def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from abm.cli.run import resolve_scenario
-    from abm.experiments.calibration import calibrate
+    from abm.experiments.calibration import calibrate, check_market
     from abm.io import claim_folder
     from abm.manifest import Manifest
 
     # --steps sizes the calibration's runs, not the scenario's horizon: only --seed applies
     scenario = resolve_scenario(argparse.Namespace(scenario=args.scenario, seed=args.seed))
     settings = settings_of(args, scenario.seed)
+    check_market(scenario.market)
     folder = Path(args.out) if args.out else Path("results") / f"{scenario.name}-calibrated"
     claim_folder(folder, "calibrate")  # before the work: refused at once if taken
     manifest = Manifest(

@@ -437,6 +437,18 @@ class Result:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
+def check_market(market: dict[str, Any]) -> None:
+    """Raise ParameterError if the market cannot be calibrated (checked before any work)."""
+    from abm.market import MarketConfig
+
+    config = MarketConfig.from_dict(market)
+    if config.generalists.count < 2:
+        raise ParameterError(
+            "market.generalists.count must be an integer in [2, inf) to calibrate (gaps are "
+            f"measured from the best α0), got {config.generalists.count}"
+        )
+
+
 def start_values(market: dict[str, Any]) -> dict[str, float]:
     """The scenario's free parameters (a distribution's mean), clipped into :data:`BOUNDS`."""
     from abm.market import MarketConfig
@@ -486,6 +498,7 @@ def calibrate(
     from abm.experiments.seeds import run_seeds
 
     settings.check()
+    check_market(market)
     table = load_models() if models is None else models
     alpha, gaps = fit_alpha0(table, alpha_top_of(market))
     observed = observed_moments(table, settings.bootstrap, settings.seed)
@@ -992,6 +1005,7 @@ __all__ = [
     "Settings",
     "calibrate",
     "calibrated_market",
+    "check_market",
     "evidence_comparison",
     "fit_alpha0",
     "fit_open_growth",
