@@ -46,16 +46,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )  # fmt: skip
     parser.add_argument(
         "--steps", type=integer(1, MAX_STEPS), default=None, metavar="N",
-        help="periods per run; none: 400 (--quick: 30)",
+        help="periods per run; none: the scenario's horizon (--quick: 30)",
     )  # fmt: skip
     parser.add_argument(
         "--window", type=integer(1, MAX_STEPS), default=None, metavar="N",
-        help="last periods each run's moments average over; none: 100 (--quick: 10), at most "
-        "--steps",
+        help="last periods each run's moments average over; none: the scenario's "
+        "output.summary_window (--quick: 10), at most --steps",
     )  # fmt: skip
     parser.add_argument(
         "--evaluations", type=integer(1, 100_000), default=None, metavar="N",
-        help="Nelder–Mead's budget of objective evaluations; none: 60 (--quick: 4)",
+        help="Nelder–Mead's budget of objective evaluations; none: 40 (--quick: 4)",
     )  # fmt: skip
     parser.add_argument(
         "--bootstrap", type=integer(10, 1_000_000), default=None, metavar="N",
@@ -88,15 +88,24 @@ def _names(text: str) -> tuple[str, ...]:
     return names
 
 
-def settings_of(args: argparse.Namespace, seed: int) -> Any:
-    """The calibration's :class:`~abm.experiments.calibration.Settings` from the options."""
+def settings_of(args: argparse.Namespace, scenario: Any) -> Any:
+    """The calibration's :class:`~abm.experiments.calibration.Settings` from the options.
+
+    Without ``--quick`` the runs last the scenario's horizon and the moments average over its
+    summary window: the market is measured where the scenario's author reads it (learning
+    from experience needs several hundred periods to settle).
+    """
     from dataclasses import replace
 
     from abm.errors import ParameterError
     from abm.experiments.calibration import QUICK, Settings
 
-    settings = QUICK if args.quick else Settings()
-    changes: dict[str, Any] = {"seed": seed}
+    if args.quick:
+        settings = QUICK
+    else:
+        steps = scenario.horizon.steps
+        settings = Settings(steps=steps, window=min(scenario.output.summary_window, steps))
+    changes: dict[str, Any] = {"seed": scenario.seed}
     if args.free is not None:
         changes["free"] = args.free
     for option, name in (
@@ -129,7 +138,7 @@ def run(args: argparse.Namespace) -> int:
 
     # --steps sizes the calibration's runs, not the scenario's horizon: only --seed applies
     scenario = resolve_scenario(argparse.Namespace(scenario=args.scenario, seed=args.seed))
-    settings = settings_of(args, scenario.seed)
+    settings = settings_of(args, scenario)
     check_market(scenario.market)
     folder = Path(args.out) if args.out else Path("results") / f"{scenario.name}-calibrated"
     claim_folder(folder, "calibrate")  # before the work: refused at once if taken

@@ -91,7 +91,7 @@ class Settings:
     replications: int = 8
     steps: int = 400
     window: int = 100
-    max_evaluations: int = 60
+    max_evaluations: int = 40
     bootstrap: int = 500
     seed: int = 0
     free: tuple[str, ...] = DEFAULT_FREE
@@ -555,9 +555,12 @@ def calibrate(
             bounds=list(zip(low, high, strict=True)),
             options={
                 "maxfev": settings.max_evaluations,
-                # the objective is noisy (learning agents): a finer simplex only chases noise
-                "xatol": 0.05,
-                "fatol": 1e-3,
+                # The objective is noisy (learning agents; its spread between seed sets is
+                # measured in docs/evidence.md): a simplex finer than a quarter of a decade
+                # only chases noise, and no tolerance on the objective would be met, so the
+                # search stops on the parameters alone (or on its budget).
+                "xatol": 0.1,
+                "fatol": math.inf,
                 "initial_simplex": _simplex(x0, low, high),
             },
         )
