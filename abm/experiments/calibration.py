@@ -22,8 +22,9 @@ Three steps, each with its uncertainty (docs/evidence.md, "Calibration"):
    In the market a generalist's gap is its distance below the run's best α0 divided by ``s``,
    and its openness the share of the last ``window`` periods it released open. The objective
    is the sum of squared differences weighted by the inverse bootstrap variance of each
-   observed moment; Nelder–Mead (scipy) searches log10 of the parameters within
-   :data:`BOUNDS`, with common random numbers (the same run seeds at every evaluation).
+   observed moment; a third of the budget goes to scrambled Sobol' points over log10 of the
+   parameters within :data:`BOUNDS`, the rest to Nelder–Mead (scipy) from the best of them,
+   with common random numbers (the same run seeds at every evaluation).
    Standard errors come from the curvature of the objective: the SMM sandwich
    ``(GᵀWG)⁻¹ GᵀW(Ω_data + Ω_sim)WG (GᵀWG)⁻¹`` with the Jacobian G by central differences
    (same seeds), Ω_data the bootstrap covariance of the observed moments and Ω_sim the
@@ -548,24 +549,34 @@ def calibrate(
 
     try:
         start_value, _ = evaluate(x0, "search")
+        # A global look first: where the free parameters leave every generalist's choice
+        # unchanged the objective is flat, and a simplex started there cannot leave. Scrambled
+        # Sobol' points (seeded) over the log box, then Nelder–Mead from the best point seen.
+        from scipy.stats import qmc
+
+        spread = max(1, settings.max_evaluations // 3)
+        sobol = qmc.Sobol(len(names), scramble=True, seed=np.random.default_rng(settings.seed))
+        for u in sobol.random(spread):
+            evaluate(low + u * (high - low), "global")
+        x_start = min(points, key=lambda p: p[0])[2]
         search = minimize(
             lambda x: evaluate(x, "search")[0],
-            x0,
+            x_start,
             method="Nelder-Mead",
             bounds=list(zip(low, high, strict=True)),
             options={
-                "maxfev": settings.max_evaluations,
+                "maxfev": max(1, settings.max_evaluations - spread - 1),
                 # The objective is noisy (learning agents; its spread between seed sets is
                 # measured in docs/evidence.md): a simplex finer than a quarter of a decade
                 # only chases noise, and no tolerance on the objective would be met, so the
                 # search stops on the parameters alone (or on its budget).
                 "xatol": 0.1,
                 "fatol": math.inf,
-                "initial_simplex": _simplex(x0, low, high),
+                "initial_simplex": _simplex(x_start, low, high),
             },
         )
-        # the best point searched (Nelder–Mead stopped by its budget may report another vertex)
-        best_x = min((p for p in points if p[1] == "search"), key=lambda p: p[0])[2]
+        # the best point seen (Nelder–Mead stopped by its budget may report another vertex)
+        best_x = min((p for p in points if p[1] in ("search", "global")), key=lambda p: p[0])[2]
         best_value, best = evaluate(best_x, "search")
         jacobian = np.empty((target.size, len(names)))
         for j in range(len(names)):

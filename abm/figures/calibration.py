@@ -26,6 +26,18 @@ def _credit(figure: Any) -> None:
     figure.text(0.995, -0.01, CREDIT, ha="right", va="top", fontsize=10, color="#555555")
 
 
+def _errors(centre: Any, lower: Any, upper: Any) -> list[Any]:
+    """Error-bar lengths below and above ``centre``, never negative.
+
+    A Wilson interval of a share of 0 or 1 ends at the share itself, give or take rounding,
+    which matplotlib refuses as a negative length.
+    """
+    import numpy as np
+
+    centre, lower, upper = (np.asarray(x, dtype=float) for x in (centre, lower, upper))
+    return [np.clip(centre - lower, 0.0, None), np.clip(upper - centre, 0.0, None)]
+
+
 def _bin_labels(frame: Any) -> list[str]:
     return [
         f"≥ {low:g}" if math.isinf(high) else f"{low:g}–{high:g}"
@@ -70,7 +82,7 @@ def fit_figure(moments: Any, summary: dict[str, Any]) -> Any:
     left.errorbar(
         x - 0.12,
         bins["observed"],
-        yerr=[bins["observed"] - bins["observed_lower"], bins["observed_upper"] - bins["observed"]],
+        yerr=_errors(bins["observed"], bins["observed_lower"], bins["observed_upper"]),
         fmt="o",
         ms=9,
         capsize=5,
@@ -220,7 +232,7 @@ def evidence_figure(tables: dict[str, Any]) -> Any:
         ax.errorbar(
             shown["mean_gap"] + shift,
             shown["rate"],
-            yerr=[shown["rate"] - shown["rate_lower"], shown["rate_upper"] - shown["rate"]],
+            yerr=_errors(shown["rate"], shown["rate_lower"], shown["rate_upper"]),
             fmt="o-" if source == "market" else "o",
             ms=8,
             capsize=4,
@@ -248,7 +260,7 @@ def evidence_figure(tables: dict[str, Any]) -> Any:
             ax.errorbar(
                 row["estimate"],
                 k + shift,
-                xerr=[[row["estimate"] - row["lower"]], [row["upper"] - row["estimate"]]],
+                xerr=_errors([row["estimate"]], [row["lower"]], [row["upper"]]),
                 fmt="o" if source == "data" else "s",
                 ms=8,
                 capsize=4,
