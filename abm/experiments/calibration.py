@@ -490,6 +490,7 @@ def calibrate(
         The :class:`Result`.
     """
     import sys
+    import warnings
 
     from scipy.optimize import minimize
     from scipy.stats import chi2
@@ -556,7 +557,12 @@ def calibrate(
 
         spread = max(1, settings.max_evaluations // 3)
         sobol = qmc.Sobol(len(names), scramble=True, seed=np.random.default_rng(settings.seed))
-        for u in sobol.random(spread):
+        with warnings.catch_warnings():
+            # Sobol' points balance best in powers of two; any count still fills the box, and
+            # the budget, not the balance, sets it
+            warnings.filterwarnings("ignore", "The balance properties", UserWarning)
+            design = sobol.random(spread)
+        for u in design:
             evaluate(low + u * (high - low), "global")
         x_start = min(points, key=lambda p: p[0])[2]
         search = minimize(

@@ -240,8 +240,8 @@ def evidence_figure(tables: dict[str, Any]) -> Any:
             color=SOURCE_COLOURS[source],
             label=f"{source} (n = {int(group['models'].sum())}, Wilson 95 %)",
         )
-    ax.set(xlabel="gap to the frontier (OOM)", ylabel="share open", ylim=(0, 1))
-    ax.legend(fontsize=11, loc="lower right")
+    ax.set(xlabel="gap to the frontier (OOM)", ylabel="share open", ylim=(0, 1.12))
+    ax.legend(fontsize=11, loc="upper right", ncols=2)
     ax.set_title("1. Strong close, weak open? (Qiu et al.)", fontsize=13)
 
     ax = axes[1]
