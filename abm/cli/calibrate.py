@@ -165,7 +165,12 @@ def run(args: argparse.Namespace) -> int:
 def write_outputs(result: Any, scenario: Any, folder: Any, args: argparse.Namespace) -> list[Any]:
     """The calibrated scenario, the tables, calibration.json and the figures."""
     from abm.evidence import CREDIT
-    from abm.experiments.calibration import evidence_comparison, scenario_data, to_toml
+    from abm.experiments.calibration import (
+        evidence_comparison,
+        scenario_data,
+        to_toml,
+        toml_value,
+    )
     from abm.io import write_json, write_table, write_text
     from abm.scenarios import json_ready, parse_scenario
 
@@ -181,7 +186,7 @@ def write_outputs(result: Any, scenario: Any, folder: Any, args: argparse.Namesp
         f"{CREDIT}.\n"
         "Fitted (docs/evidence.md, 'Calibration'; intervals in calibration_parameters): "
         + ", ".join(f"{key} {fitted[key]:.4g}" for key in result.summary["free_parameters"])
-        + f";\nα0 from the gap to the compute frontier: {result.summary['alpha0']}; "
+        + f";\nα0 from the gap to the compute frontier: {toml_value(result.summary['alpha0'])}; "
         f"open frontier growth {result.growth.slope:.3f} OOM/year (used only by an exogenous "
         "frontier's catch-up)."
     )

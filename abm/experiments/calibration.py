@@ -941,7 +941,8 @@ def evidence_comparison(
 # --- the scenario file ------------------------------------------------------------------------
 
 
-def _toml_value(value: Any) -> str:
+def toml_value(value: Any) -> str:
+    """One value in TOML (tables inline)."""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int):
@@ -955,9 +956,9 @@ def _toml_value(value: Any) -> str:
     if isinstance(value, str):
         return json.dumps(value, ensure_ascii=False)
     if isinstance(value, list | tuple):
-        return "[" + ", ".join(_toml_value(item) for item in value) + "]"
+        return "[" + ", ".join(toml_value(item) for item in value) + "]"
     if isinstance(value, dict):
-        inner = ", ".join(f"{_toml_key(k)} = {_toml_value(v)}" for k, v in value.items())
+        inner = ", ".join(f"{_toml_key(k)} = {toml_value(v)}" for k, v in value.items())
         return "{ " + inner + " }" if inner else "{}"
     raise TypeError(f"cannot write {value!r} in TOML")
 
@@ -984,7 +985,7 @@ def to_toml(data: dict[str, Any], header: str = "", *, sections: int = 2) -> str
             lines.append("")
             lines.append("[" + ".".join(_toml_key(p) for p in path) + "]")
         for key, value in plain.items():
-            lines.append(f"{_toml_key(key)} = {_toml_value(value)}")
+            lines.append(f"{_toml_key(key)} = {toml_value(value)}")
         for key, value in tables.items():
             emit(value, [*path, key])
 
@@ -1035,4 +1036,5 @@ __all__ = [
     "scenario_data",
     "simulate_moments",
     "to_toml",
+    "toml_value",
 ]
