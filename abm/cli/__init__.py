@@ -34,6 +34,7 @@ COMMANDS: dict[str, str] = {
     "study": "abm.cli.study",
     "report": "abm.cli.report",
     "discover": "abm.cli.discover",
+    "calibrate": "abm.cli.calibrate",
 }
 
 __all__ = ["COMMANDS", "ArgumentParser", "build_parser", "main"]

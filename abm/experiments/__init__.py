@@ -9,4 +9,5 @@ Modules:
     sampling: grid sweeps and SALib samples.
     sensitivity: SALib Sobol and Morris indices.
     discovery: scenario discovery over a sweep's runs (a CART tree's boxes, ``abm discover``).
+    calibration: the market fitted to the real release data (``abm calibrate evidence``).
 """

@@ -72,3 +72,59 @@ def observables() -> dict[str, str]:
     from abm.market import OBSERVABLES
 
     return dict(OBSERVABLES)
+
+
+def release_panel(
+    market: dict[str, Any], seed: int, steps: int, window: int
+) -> tuple[pd.DataFrame, dict[str, float]]:
+    """One run's releases, agent by agent, averaged over its last ``window`` periods.
+
+    What a calibration against release data needs from a run (:mod:`abm.experiments.calibration`):
+    who opened, how strong each model was, and where the fine-tuners went.
+
+    Args:
+        market: The market block (nested plain data).
+        seed: The run's integer seed.
+        steps: Periods to simulate (``window`` ≤ ``steps``).
+        window: The last periods averaged over.
+
+    Returns:
+        ``(generalists, run)``: one row per generalist (``alpha0``; ``open_rate``, the share of
+        the window's periods it released with ω ≥ the open bar; ``participation``;
+        ``derivatives``, its mean number of fine-tuners; ``open_final`` and
+        ``derivatives_final``, the last period's), and the run's ``on_open``, the share of
+        matched fine-tuners whose base was open (mean over the window's periods with any).
+    """
+    import numpy as np
+    import pandas as pd
+
+    model = build_model(market, seed)
+    try:
+        g, s = model.generalists, model.specialists
+        opened = np.zeros(g.count)
+        participated = np.zeros(g.count)
+        derivatives = np.zeros(g.count)
+        on_open: list[float] = []
+        model.run(int(steps) - int(window))
+        for _ in range(int(window)):
+            model.step()
+            opened += g.is_open
+            participated += g.participates
+            derivatives += g.derivatives
+            matched = s.matched
+            if matched.any():
+                on_open.append(float(g.is_open[s.base[matched]].mean()))
+        frame = pd.DataFrame(
+            {
+                "agent": np.arange(g.count),
+                "alpha0": g.alpha0.copy(),
+                "open_rate": opened / window,
+                "participation": participated / window,
+                "derivatives": derivatives / window,
+                "open_final": g.is_open.copy(),
+                "derivatives_final": np.asarray(g.derivatives).copy(),
+            }
+        )
+    finally:
+        model.close()
+    return frame, {"on_open": float(np.mean(on_open)) if on_open else float("nan")}
