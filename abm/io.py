@@ -6,6 +6,7 @@ import fcntl
 import json
 import os
 import re
+import shutil
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -99,6 +100,41 @@ def remove_temporaries(folder: str | os.PathLike[str]) -> list[Path]:
 _LOCKS: dict[Path, IO[str]] = {}
 
 
+def replace_folder(folder: str | os.PathLike[str]) -> None:
+    """Remove an output folder whole before a command replaces it (``--force``).
+
+    The folder is first renamed aside (one atomic step, so its path never holds a mix of old
+    and new files), then deleted. A folder another process is writing is refused in one line.
+    """
+    from abm.errors import ParameterError
+
+    target = Path(folder)
+    if not target.exists():
+        return
+    if not target.is_dir():
+        raise ParameterError(f"--out {target} is a file, not a folder")
+    # a folder this process claimed for an earlier command (a library caller running one
+    # command after another) is released: that command is over when a new one starts
+    held = _LOCKS.pop(target.resolve(), None)
+    if held is not None:
+        held.close()
+    lock = target / ".lock"
+    if lock.exists():
+        with open(lock, "a+", encoding="utf-8") as handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                handle.seek(0)
+                holder = handle.read().strip() or "another abm process"
+                raise ParameterError(
+                    f"--out {target} is being written by {holder}; --force does not take a "
+                    "folder from a running process"
+                ) from None
+    aside = target.with_name(f".{target.name}.replaced-{os.getpid()}")
+    os.rename(target, aside)
+    shutil.rmtree(aside, ignore_errors=True)
+
+
 def claim_folder(folder: str | os.PathLike[str], command: str) -> Path:
     """Make ``folder`` this process's output folder for ``command``, or refuse in one line.
 
@@ -120,7 +156,10 @@ def claim_folder(folder: str | os.PathLike[str], command: str) -> Path:
         other = "an experiment"
     if other is not None and other != command:
         shown = other if other == "an experiment" else f"abm {other}"
-        raise ParameterError(f"--out {target} holds the outputs of {shown}; choose another folder")
+        raise ParameterError(
+            f"--out {target} holds the outputs of {shown}; choose another folder, or --force "
+            "to replace it"
+        )
     target.mkdir(parents=True, exist_ok=True)
     if target.resolve() in _LOCKS:  # this process already writes here (a library caller)
         return target

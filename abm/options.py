@@ -40,6 +40,17 @@ def parse_size(text: str) -> int:
     return int(number * _UNITS[unit])
 
 
+def size(text: str) -> str:
+    """An argparse ``type`` for a memory size ("8G", "500M", bytes); returns it as given."""
+    try:
+        parse_size(text)
+    except (ValueError, IndexError):
+        raise argparse.ArgumentTypeError(
+            f"must be a size such as 8G, 500M or a number of bytes, got {text!r}"
+        ) from None
+    return text
+
+
 def memory_limit() -> int:
     """The most memory one model may need.
 

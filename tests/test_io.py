@@ -89,3 +89,46 @@ def test_a_folder_being_written_is_refused_to_another_process(tmp_path):
     (tmp_path / "study" / "experiment.json").write_text("{}")
     with pytest.raises(ParameterError, match="holds the outputs of an experiment"):
         claim_folder(tmp_path / "study", "run")
+
+
+def test_force_replaces_another_commands_folder_whole(tmp_path, capsys):
+    from abm.cli import main
+
+    scenario = tmp_path / "t.toml"
+    scenario.write_text('name = "t"\n[horizon]\nsteps = 3\n[experiment]\nreplications = 2\n')
+    out = str(tmp_path / "out")
+    assert main(["mc", str(scenario), "--out", out, "--quiet"]) == 0
+    assert main(["run", str(scenario), "--out", out, "--quiet"]) == 2
+    assert "--force to replace it" in capsys.readouterr().err
+    assert main(["run", str(scenario), "--out", out, "--quiet", "--force"]) == 0
+    assert not (tmp_path / "out" / "experiment.json").exists()  # nothing of the mc is left
+    assert not (tmp_path / "out" / "chunks").exists()
+    assert [p.name for p in tmp_path.iterdir() if "replaced" in p.name] == []
+    assert main(["mc", str(scenario), "--out", out, "--quiet", "--force"]) == 0
+    assert not (tmp_path / "out" / "network.graphml").exists()
+
+
+def test_force_never_takes_a_folder_being_written(tmp_path):
+    from abm.io import claim_folder
+
+    held = tmp_path / "held"
+    claim_folder(held, "mc")  # this process is writing it
+    code = "import sys; from abm.io import replace_folder; replace_folder(sys.argv[1])"
+    other = subprocess.run([sys.executable, "-c", code, str(held)], capture_output=True, text=True)
+    assert other.returncode != 0 and "--force does not take a folder" in other.stderr
+    assert held.is_dir()
+
+
+def test_max_memory_option_sets_the_ceiling_for_one_command(tmp_path, capsys, monkeypatch):
+    from abm.cli import main
+
+    monkeypatch.delenv("ABM_MAX_MEMORY", raising=False)
+    scenario = tmp_path / "t.toml"
+    scenario.write_text('name = "t"\n[horizon]\nsteps = 2\n')
+    out = str(tmp_path / "out")
+    assert main(["--max-memory", "1K", "run", str(scenario), "--out", out, "--quiet"]) == 2
+    assert "more than the limit 1 KiB" in capsys.readouterr().err
+    assert "ABM_MAX_MEMORY" not in os.environ  # the caller's environment is left alone
+    assert main(["--max-memory", "1G", "run", str(scenario), "--out", out, "--quiet"]) == 0
+    with pytest.raises(SystemExit):
+        main(["--max-memory", "lots", "run", str(scenario)])

@@ -11,12 +11,13 @@ import argparse
 import contextlib
 import importlib
 import io
+import os
 import sys
 from collections.abc import Sequence
 
 from abm import __version__
 from abm.errors import ParameterError
-from abm.options import ArgumentParser, HelpFormatter
+from abm.options import MEMORY_VARIABLE, ArgumentParser, HelpFormatter, size
 
 #: Subcommand name -> module that implements it, in the order ``--help`` lists them.
 COMMANDS: dict[str, str] = {
@@ -48,6 +49,14 @@ def build_parser() -> ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"abm {__version__}")
+    parser.add_argument(
+        "--max-memory",
+        type=size,
+        default=None,
+        metavar="SIZE",
+        help="refuse a market whose estimated peak memory exceeds SIZE (8G, 500M; default: "
+        "$ABM_MAX_MEMORY, else 3/4 of the machine's memory)",
+    )
     subparsers = parser.add_subparsers(
         dest="command", metavar="COMMAND", parser_class=ArgumentParser
     )
@@ -78,6 +87,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return 2
+    previous = os.environ.get(MEMORY_VARIABLE)
+    if args.max_memory is not None:  # the one place the market reads its ceiling from
+        os.environ[MEMORY_VARIABLE] = args.max_memory
+    try:
+        return _run(args)
+    finally:  # a library caller's environment is left as it was
+        if args.max_memory is not None:
+            if previous is None:
+                os.environ.pop(MEMORY_VARIABLE, None)
+            else:
+                os.environ[MEMORY_VARIABLE] = previous
+
+
+def _run(args: argparse.Namespace) -> int:
+    """Run the parsed command: exit code 2 for bad input, 130 when interrupted."""
     try:
         if getattr(args, "quiet", False):
             # --quiet means the same everywhere: nothing on standard output (no progress bar,

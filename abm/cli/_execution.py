@@ -24,6 +24,7 @@ def execution(args: argparse.Namespace) -> Execution:
         fail_fast=args.fail_fast,
         progress=not args.quiet,
         csv=args.format == "csv",
+        force=args.force,
     )
 
 

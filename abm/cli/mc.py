@@ -57,6 +57,11 @@ def add_size_arguments(parser: argparse.ArgumentParser, *, replications: str, ou
         "--steps", type=integer(1, MAX_STEPS), default=None, metavar="N", help="periods"
     )
     parser.add_argument("--out", type=folder, default=None, metavar="DIR", help=out)
+    parser.add_argument(
+        "--force",
+        action="store_true",
+        help="replace DIR whole if it holds other outputs (never one being written)",
+    )
 
 
 def add_executor_arguments(parser: argparse.ArgumentParser) -> None:

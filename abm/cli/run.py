@@ -42,6 +42,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="DIR",
         help="output folder; none: results/<name>",
     )
+    parser.add_argument(
+        "--force",
+        action="store_true",
+        help="replace DIR whole if it holds other outputs (never one being written)",
+    )
     add_format_argument(parser)
     parser.add_argument("--no-figures", action="store_true", help="skip the figures")
     parser.add_argument("--quiet", action="store_true", help="print nothing on success")
@@ -69,11 +74,13 @@ def run(args: argparse.Namespace) -> int:
 
     from abm.experiments.seeds import run_seed
     from abm.experiments.simulate import simulate
-    from abm.io import atomic_write, claim_folder, write_table
+    from abm.io import atomic_write, claim_folder, replace_folder, write_table
     from abm.manifest import Manifest
 
     scenario = resolve_scenario(args)
     folder = Path(args.out) if args.out else Path("results") / scenario.name
+    if args.force:
+        replace_folder(folder)
     claim_folder(folder, "run")  # before the run: refused at once if taken
     seed = run_seed(scenario.seed, 0)
     manifest = Manifest(

@@ -27,6 +27,7 @@ class Execution:
         fail_fast: Stop at the first failed run.
         progress: Show a progress bar.
         csv: Also write the tables as CSV.
+        force: Replace the folder whole if it holds other outputs.
     """
 
     executor: str | None = None
@@ -36,6 +37,7 @@ class Execution:
     fail_fast: bool = False
     progress: bool = True
     csv: bool = False
+    force: bool = False
 
 
 def resolve_execution(
@@ -97,10 +99,12 @@ def execute(
         ExperimentAbortedError: The experiment stopped (see :func:`.runner.run_experiment`).
     """
     from abm.experiments.executors import make_executor
-    from abm.io import claim_folder
+    from abm.io import claim_folder, replace_folder
     from abm.manifest import Manifest
 
     kind, workers = resolve_execution(execution.executor, execution.workers, execution.scheduler)
+    if execution.force and not execution.resume:
+        replace_folder(folder)
     prepare_output(experiment, folder, resume=execution.resume)  # before anything is written
     claim_folder(folder, command)
     manifest = Manifest(

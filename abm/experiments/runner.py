@@ -218,8 +218,8 @@ def prepare_output(experiment: Experiment, folder: str | Path, *, resume: bool) 
         return
     if not resume:
         raise ParameterError(
-            f"--out {folder} already holds an experiment; pass --resume to continue it or choose "
-            "another folder"
+            f"--out {folder} already holds an experiment; pass --resume to continue it, --force to "
+            "replace it, or choose another folder"
         )
     try:
         stored = json.loads(marker.read_text(encoding="utf-8"))

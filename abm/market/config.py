@@ -755,7 +755,8 @@ class MarketConfig(Schema):
                 f"{PATH}: this market needs about {format_size(needed)} (generalists.count "
                 f"{self.generalists.count}, specialists.count {self.specialists.count}, "
                 f"closed_firms.count {self.closed_firms.count}), more than the limit "
-                f"{format_size(limit)} (${MEMORY_VARIABLE}; default 3/4 of the machine's memory)"
+                f"{format_size(limit)} (abm --max-memory or ${MEMORY_VARIABLE}; default 3/4 of the "
+                f"machine's memory)"
             )
         return self
 
