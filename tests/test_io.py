@@ -132,3 +132,17 @@ def test_max_memory_option_sets_the_ceiling_for_one_command(tmp_path, capsys, mo
     assert main(["--max-memory", "1G", "run", str(scenario), "--out", out, "--quiet"]) == 0
     with pytest.raises(SystemExit):
         main(["--max-memory", "lots", "run", str(scenario)])
+
+
+def test_a_large_experiment_says_its_size_before_it_starts(tmp_path, capsys, monkeypatch):
+    import abm.cli._execution as execution
+    from abm.cli import main
+
+    monkeypatch.setattr(execution, "LARGE", 0)  # every experiment counts as large here
+    scenario = tmp_path / "t.toml"
+    scenario.write_text('name = "t"\n[horizon]\nsteps = 3\n[experiment]\nreplications = 2\n')
+    assert main(["mc", str(scenario), "--out", str(tmp_path / "out")]) == 0
+    first = capsys.readouterr().out.splitlines()[0]
+    # the default market: 1 generalist and 1 specialist, 2 runs × 3 periods
+    assert first.startswith("abm mc: 2 runs × 3 periods, 12 agent-periods")
+    assert "peak memory per worker" in first

@@ -7,6 +7,8 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from abm.options import format_size
+
 if TYPE_CHECKING:
     from abm.experiments.execution import Execution
     from abm.experiments.runner import Experiment, ExperimentResult
@@ -35,6 +37,12 @@ def check_execution(args: argparse.Namespace) -> None:
     resolve_execution(args.executor, args.workers, args.scheduler)
 
 
+#: Agent-periods above which an experiment's size is printed before it starts.
+LARGE = 10**9
+#: A rough cost per agent-period (benchmarks/bench_market.py: 1–7 µs at 10⁴ agents).
+SECONDS_PER_AGENT_PERIOD = 3e-6
+
+
 def execute(
     command: str,
     experiment: Experiment,
@@ -46,6 +54,15 @@ def execute(
     from abm.experiments.execution import execute as execute_experiment
     from abm.experiments.runner import ExperimentAbortedError
 
+    agent_periods, peak = experiment.size()
+    if agent_periods > LARGE:  # say what is coming before a long wait
+        hours = agent_periods * SECONDS_PER_AGENT_PERIOD / 3600 / max(1, args.workers or 1)
+        print(
+            f"abm {command}: {experiment.n_runs} runs × {experiment.steps} periods, "
+            f"{agent_periods:.3g} agent-periods: roughly {hours:.2g} h at "
+            f"{SECONDS_PER_AGENT_PERIOD * 1e6:g} µs per agent-period and "
+            f"{format_size(peak)} peak memory per worker"
+        )
     try:
         return execute_experiment(command, experiment, folder, execution(args), extra)
     except ExperimentAbortedError as error:

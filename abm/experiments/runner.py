@@ -83,6 +83,26 @@ class Experiment:
         """Number of chunks."""
         return math.ceil(self.n_runs / self.chunk_size)
 
+    def size(self) -> tuple[int, int]:
+        """(agent-periods over every run, the largest point's estimated peak memory in bytes).
+
+        Only configurations are built (checked, not allocated), of at most 64 points spread
+        over the design (the total is scaled up from them): a guide printed before a large
+        experiment starts.
+        """
+        from abm.market import MarketConfig
+
+        stride = max(1, math.ceil(len(self.points) / 64))
+        sampled = self.points[::stride]
+        agents, peak = 0, 0
+        for point in sampled:
+            config = MarketConfig.from_dict(self.scenario.market_data(point))
+            agents += config.generalists.count + config.specialists.count
+            agents += config.closed_firms.count
+            peak = max(peak, config.memory_estimate())
+        scale = len(self.points) / len(sampled)
+        return round(agents * scale * self.steps * self.replications), peak
+
     def run(self, run_id: int) -> RunSpec:
         """The specification of run ``run_id``."""
         point, replication = divmod(run_id, self.replications)
