@@ -20,6 +20,8 @@ from abm.errors import describe_range
 MAX_SEED = 2**63 - 1
 MAX_STEPS = 10_000_000
 MAX_REPLICATIONS = 10_000_000
+#: Most parameter points one experiment may hold (a grid's combinations or a sampler's rows).
+MAX_POINTS = 1_000_000
 
 #: Environment variable holding the memory ceiling for one model ("8G", "500M" or bytes).
 MEMORY_VARIABLE = "ABM_MAX_MEMORY"

@@ -64,7 +64,7 @@ from pydantic import (
 )
 
 from abm.errors import ParameterError
-from abm.options import MAX_REPLICATIONS, MAX_SEED, MAX_STEPS
+from abm.options import MAX_POINTS, MAX_REPLICATIONS, MAX_SEED, MAX_STEPS
 from abm.schema import (
     MAX_INT,
     PATH,
@@ -445,8 +445,18 @@ def _label(where: str, path: str) -> str:
     return f"{where} {path}" if where.startswith("--") else f"{where}.{path}"
 
 
+def check_point_count(count: int, what: str) -> None:
+    """Refuse, before it is built, a design of more than :data:`~abm.options.MAX_POINTS` points."""
+    if count > MAX_POINTS:
+        raise ParameterError(
+            f"{what} has {count:,} points, more than the {MAX_POINTS:,} one experiment may hold; "
+            "use fewer values or samples"
+        )
+
+
 def check_points(scenario: Scenario, sweep: dict[str, tuple[float, ...]], where: str) -> None:
-    """Check every point of a grid sweep (each builds a valid market)."""
+    """Check every point of a grid sweep (each builds a valid market), and their number."""
+    check_point_count(math.prod(len(values) for values in sweep.values()), f"{where} grid")
     for path in sweep:
         try:
             market_field(path)

@@ -146,3 +146,26 @@ def test_a_large_experiment_says_its_size_before_it_starts(tmp_path, capsys, mon
     # the default market: 1 generalist and 1 specialist, 2 runs × 3 periods
     assert first.startswith("abm mc: 2 runs × 3 periods, 12 agent-periods")
     assert "peak memory per worker" in first
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        ["--sample", "lhs", "10000000000", "--param", "regulator.theta=0:1"],
+        ["--sample", "sobol", "1073741824", "--param", "regulator.theta=0:1"],
+        [
+            "--param", "regulator.theta=0:1:10000", "--param", "regulator.penalty=0:1:10000",
+            "--param", "generalists.count=1:5:10000",
+        ],
+    ],
+)  # fmt: skip
+def test_a_design_too_large_is_refused_before_it_is_built(tmp_path, capsys, options):
+    from abm.cli import main
+
+    scenario = tmp_path / "t.toml"
+    scenario.write_text('name = "t"\n[horizon]\nsteps = 3\n')
+    out = tmp_path / "out"
+    assert main(["sweep", str(scenario), *options, "--out", str(out), "--quiet"]) == 2
+    error = capsys.readouterr().err
+    assert "more than the 1,000,000 one experiment may hold" in error and error.count("\n") == 1
+    assert not out.exists()

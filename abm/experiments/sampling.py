@@ -7,10 +7,11 @@ integer values. Samplers are seeded from the experiment's master seed, so a samp
 from __future__ import annotations
 
 import itertools
+import math
 from typing import Any
 
 from abm.errors import ParameterError
-from abm.scenarios import coerce_parameter
+from abm.scenarios import check_point_count, coerce_parameter
 
 SAMPLERS: tuple[str, ...] = ("lhs", "sobol", "morris")
 
@@ -19,6 +20,7 @@ def grid_points(sweep: dict[str, tuple[float, ...]]) -> tuple[dict[str, Any], ..
     """Every combination of the sweep's values (the first parameter varies slowest)."""
     if not sweep:
         return ({},)
+    check_point_count(math.prod(len(spec) for spec in sweep.values()), "the grid")
     values = [[coerce_parameter(path, value) for value in spec] for path, spec in sweep.items()]
     return tuple(dict(zip(sweep, combo, strict=True)) for combo in itertools.product(*values))
 
@@ -55,6 +57,13 @@ def sample_matrix(
             "[experiment.parameters] table"
         )
     spec = problem(bounds)
+    dimensions = len(bounds)
+    rows = {
+        "lhs": samples,
+        "sobol": samples * (dimensions + 2),
+        "morris": samples * (dimensions + 1),
+    }
+    check_point_count(rows[sampler], f"the {sampler} sample")
     seed = int(seed) % 2**32  # SALib passes the seed to numpy / scipy generators
     if sampler == "lhs":
         from SALib.sample import latin
