@@ -228,3 +228,18 @@ def test_report_out_must_be_a_file(tmp_path: Path, capsys) -> None:
     assert exit_code.value.code == 2
     error = capsys.readouterr().err.strip()
     assert len(error.splitlines()) == 1 and "is a folder, not a file" in error
+
+
+@pytest.mark.parametrize("broken", ["manifest.json", "timeseries.parquet"])
+def test_a_corrupt_input_is_one_line_and_exit_2(tmp_path, capsys, broken):
+    from abm.cli import main
+
+    scenario = tmp_path / "t.toml"
+    scenario.write_text('name = "t"\n[horizon]\nsteps = 3\n')
+    folder = tmp_path / "run"
+    assert main(["run", str(scenario), "--out", str(folder), "--quiet", "--no-figures"]) == 0
+    (folder / broken).write_text("{garbage")
+    assert main(["report", str(folder), "--quiet"]) == 2
+    error = capsys.readouterr().err
+    assert error.startswith("abm report: error: cannot read") and error.count("\n") == 1
+    assert not (folder / "report.html").exists()

@@ -40,11 +40,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Build and write the report or the comparison."""
+    from abm.errors import ParameterError
     from abm.report import write_comparison, write_report
 
-    if len(args.folders) == 1:
-        path = write_report(args.folders[0], args.out)
-    else:
-        path = write_comparison(args.folders, args.out or COMPARISON)
+    try:
+        if len(args.folders) == 1:
+            path = write_report(args.folders[0], args.out)
+        else:
+            path = write_comparison(args.folders, args.out or COMPARISON)
+    except (OSError, ValueError) as error:  # a corrupt or unreadable input (JSON, parquet)
+        reason = str(error).splitlines()[0] if str(error) else type(error).__name__
+        raise ParameterError(f"cannot read {' '.join(args.folders)}: {reason}") from None
     print(f"wrote {path} ({path.stat().st_size / 1024:.0f} KiB)")
     return 0
