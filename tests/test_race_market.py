@@ -14,6 +14,7 @@ from abm.theory.race import (
     RaceMarket,
     closed_revenue,
     discrimination_capture,
+    full_horizon_spend,
     uniform_price_capture,
     upgrade_gain,
 )
@@ -256,3 +257,48 @@ def test_substitutes_serve_the_next_niche_and_leave_its_own_products_alone():
     # a deviation re-prices in both places
     again = both.deviation_revenue(niche, value, np.arange(2))
     np.testing.assert_allclose(again, both.revenue)
+
+
+# --- discounting --------------------------------------------------------------------------------
+
+
+def test_discount_one_is_the_base_case_bit_for_bit():
+    base = MarketModel(race_config(levels=2, compute_cost=1.0, catchup=8.0), rng=5).run(120)
+    config = race_config(levels=2, compute_cost=1.0, catchup=8.0)
+    config.closed_firms.discount = 1.0
+    np.testing.assert_array_equal(_series(base), _series(MarketModel(config, rng=5).run(120)))
+
+
+def test_the_discounted_compute_annuity_has_the_present_value_of_the_compute():
+    config = race_config(compute_cost=2.5)
+    config.closed_firms.discount = 0.99
+    firms = MarketModel(config, rng=0).closed_firms
+    daily = firms.amortised_cost(np.array([16.0]), 1.0)[0]
+    present_value = daily * np.sum(0.99 ** np.arange(DAYS))
+    assert present_value == pytest.approx(2.5 * 16.0, rel=1e-12)
+
+
+def test_discounting_lowers_the_compute_a_firm_keeps_as_model_two_says():
+    from abm.market import LearningConfig
+
+    chosen, optimum = {}, {}
+    for discount in (1.0, 0.995, 0.98):
+        config = race_config(
+            levels=10,
+            compute_cost=1.0,
+            catchup=0.0,
+            learning=LearningConfig("best_response", {"inertia": 0.0}, "counterfactual"),
+        )
+        config.closed_firms.upgrade_factor = 2.0  # levels 4, 8, …, 2048
+        config.closed_firms.discount = discount
+        model = MarketModel(config, rng=0).run(5)
+        chosen[discount] = float(model.closed_firms.compute[0])
+        # brute force over the ladder: per day ln(y) − y/A, A the discounted days
+        ladder = 4.0 * 2.0 ** np.arange(10)
+        annuity = model.closed_firms.annuity_days
+        assert chosen[discount] == ladder[np.argmax(np.log(ladder) - ladder / annuity)]
+        optimum[discount] = float(full_horizon_spend(RaceMarket(discount=discount)))
+        assert optimum[discount] == pytest.approx(annuity)  # log value: z* = n·W
+        assert optimum[discount] / 2.0 <= chosen[discount] <= 2.0 * optimum[discount]
+    assert chosen[1.0] > chosen[0.995] > chosen[0.98]  # and z* falls with it
+    assert optimum[1.0] > optimum[0.995] > optimum[0.98]

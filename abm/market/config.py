@@ -383,6 +383,13 @@ class ClosedFirmConfig(Schema):
     horizon_days: Real = Field(
         365.0, gt=0.0, description="m, the days over which compute is amortised"
     )
+    discount: Real = Field(
+        1.0,
+        gt=0.0,
+        le=1.0,
+        description="daily discount factor d: compute is paid as the annuity c·y/Σ_{t<m} dᵗ per "
+        "day, whose present value over the horizon is c·y (1: c·y/m)",
+    )
     value: ValueFunction = Field("log", description="customers' value function f of compute")
     learning: LearningConfig = _learning("the rule choosing the compute level")
     pricing: ClosedPricing = Field(

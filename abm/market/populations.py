@@ -524,9 +524,21 @@ class ClosedFirms(PerAgentState):
         )
 
     def amortised_cost(self, compute: FloatArray, days: float) -> FloatArray:
-        """Compute cost c·y·d/m of one period."""
+        """Compute cost of one period: the annuity c·y·days/A, A = Σ_{t<m} dᵗ (m without discount).
+
+        Paying c·y/A a day over the horizon has present value c·y, so a firm that keeps one
+        level the whole horizon earns Model II's discounted profit; d = 1 gives c·y·days/m.
+        """
         cost = self.compute_cost[:, None] if np.ndim(compute) == 2 else self.compute_cost
-        return cost * compute * days / self.config.horizon_days
+        return cost * compute * days / self.annuity_days
+
+    @property
+    def annuity_days(self) -> float:
+        """A = Σ_{t<m} dᵗ = (1 − dᵐ)/(1 − d), the horizon's discounted days (m when d = 1)."""
+        discount, horizon = float(self.config.discount), float(self.config.horizon_days)
+        if discount == 1.0:
+            return horizon
+        return float(-np.expm1(horizon * np.log(discount)) / -np.expm1(np.log(discount)))
 
     def settle(self, clearing: Clearing, days: float) -> None:
         """Revenue and profit from the clearing; the per-period gain of one more level."""
