@@ -100,6 +100,12 @@ def remove_temporaries(folder: str | os.PathLike[str]) -> list[Path]:
 _LOCKS: dict[Path, IO[str]] = {}
 
 
+def _holder(lock: IO[str]) -> str:
+    """Who holds a folder's lock, as its holder wrote it (command and pid)."""
+    lock.seek(0)
+    return lock.read().strip() or "another abm process"
+
+
 def replace_folder(folder: str | os.PathLike[str]) -> None:
     """Remove an output folder whole before a command replaces it (``--force``).
 
@@ -124,8 +130,7 @@ def replace_folder(folder: str | os.PathLike[str]) -> None:
             try:
                 fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
-                handle.seek(0)
-                holder = handle.read().strip() or "another abm process"
+                holder = _holder(handle)
                 raise ParameterError(
                     f"--out {target} is being written by {holder}; --force does not take a "
                     "folder from a running process"
@@ -167,8 +172,7 @@ def claim_folder(folder: str | os.PathLike[str], command: str) -> Path:
     try:
         fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
-        handle.seek(0)
-        holder = handle.read().strip() or "another abm process"
+        holder = _holder(handle)
         handle.close()
         raise ParameterError(
             f"--out {target} is being written by {holder}; wait for it or choose another folder"

@@ -214,6 +214,18 @@ class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
         return super()._get_help_string(action)
 
 
+def add_plot_alias(parser: argparse.ArgumentParser | argparse._ArgumentGroup) -> None:
+    """The old ``--plot DIR`` of ``abm race`` and ``abm open-source``: ``--out``, with a warning."""
+    parser.add_argument(
+        "--plot",
+        dest="out",
+        type=folder,
+        metavar="DIR",
+        action=deprecated_alias("--out DIR"),
+        help=argparse.SUPPRESS,
+    )
+
+
 def deprecated_alias(replacement: str, value: object = None) -> type[argparse.Action]:
     """An argparse action for an old option name: it sets ``dest`` and warns once on stderr.
 

@@ -14,7 +14,7 @@ from abm.options import (
     POSITIVE,
     UNIT,
     add_format_argument,
-    deprecated_alias,
+    add_plot_alias,
     folder,
 )
 
@@ -79,14 +79,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
             "table and manifest.json into DIR"
         ),
     )
-    parser.add_argument(
-        "--plot",
-        dest="out",
-        type=folder,
-        metavar="DIR",
-        action=deprecated_alias("--out DIR"),
-        help=argparse.SUPPRESS,
-    )
+    add_plot_alias(parser)
     add_format_argument(parser)
     parser.add_argument("--quiet", action="store_true", help="print nothing on success")
 

@@ -13,7 +13,7 @@ from abm.options import (
     POSITIVE,
     UNIT,
     add_format_argument,
-    deprecated_alias,
+    add_plot_alias,
     folder,
     integer,
     real,
@@ -153,14 +153,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
             "data as a table and manifest.json into DIR"
         ),
     )
-    output.add_argument(
-        "--plot",
-        dest="out",
-        type=folder,
-        metavar="DIR",
-        action=deprecated_alias("--out DIR"),
-        help=argparse.SUPPRESS,
-    )
+    add_plot_alias(output)
     add_format_argument(output)
     output.add_argument("--quiet", action="store_true", help="print nothing on success")
 
