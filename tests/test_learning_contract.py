@@ -250,6 +250,38 @@ def test_update_without_observe_raises(name):
     assert rule.periods == 1
 
 
+@pytest.mark.parametrize("name", RULES)
+def test_the_trusted_observation_learns_exactly_as_the_checked_one(name):
+    """The market's unchecked path (observe_trusted) leaves the same state as observe."""
+    checked, trusted = new_rule(name, seed=4), new_rule(name, seed=4)
+    opponents_rng = np.random.default_rng(5)
+    uses = rule_info(name).uses
+    for _ in range(PERIODS):
+        actions = checked.act()
+        np.testing.assert_array_equal(trusted.act(), actions)
+        opponents = opponents_rng.integers(N_ACTIONS, size=N_AGENTS)
+        observe(checked, actions, opponents)
+        checked.update()
+        trusted.observe_trusted(
+            actions,
+            GAME[actions, opponents],
+            forgone=GAME[:, opponents].T,  # given to every rule; only some keep it
+            neighbours=RING if uses == "neighbours" else None,
+        )
+        trusted.update()
+    assert_same_state(learning_state(trusted), learning_state(checked))
+
+
+@pytest.mark.parametrize("name", RULES)
+def test_the_trusted_observation_still_refuses_non_finite_payoffs(name):
+    rule = new_rule(name)
+    actions = rule.act()
+    payoffs = GAME[actions, 0].copy()
+    payoffs[2] = np.nan
+    with pytest.raises(ParameterError, match="finite"):
+        rule.observe_trusted(actions, payoffs, forgone=np.zeros((N_AGENTS, N_ACTIONS)))
+
+
 @pytest.mark.parametrize("name", rules_where(uses="forgone_payoffs"))
 def test_rules_using_forgone_payoffs_refuse_an_observation_without_them(name):
     rule = new_rule(name)

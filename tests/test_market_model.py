@@ -5,6 +5,8 @@ import math
 import networkx as nx
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy.optimize import minimize_scalar
 
 from abm.cli import main
@@ -463,3 +465,22 @@ def test_logit_prices_meet_every_first_order_condition(seed):
         # utilities reach 1e4, whose rounding alone moves 1 − s_j by ~1e-12 (relative)
         not_j = np.exp(others - np.logaddexp(others, utility[j]))
         assert clearing.price[j] == pytest.approx(sigma / not_j, rel=1e-10)
+
+
+@given(
+    st.lists(
+        st.one_of(
+            st.sampled_from([0.0, 0.05, 0.5, 0.55, 1.0]),
+            st.floats(-1e6, 1e6, allow_nan=False),
+        ),
+        min_size=0,
+        max_size=70,
+    )
+)
+@settings(max_examples=300, deadline=None)
+def test_openness_quartiles_are_numpys_quantiles_bit_for_bit(values):
+    from abm.market.observables import _quartiles
+
+    array = np.asarray(values, dtype=float)
+    expected = np.quantile(array, [0.25, 0.5, 0.75]).tolist() if array.size else [np.nan] * 3
+    np.testing.assert_array_equal(_quartiles(array), expected)

@@ -145,6 +145,8 @@ class QLearning(LearningRule):
         else:
             timescale = params["epsilon_timescale"]
             scheduled = params["epsilon"] * timescale / (timescale + self.periods)
+        if isinstance(scheduled, float) and isinstance(params["epsilon_min"], float):
+            return max(params["epsilon_min"], scheduled)  # scalars: no array round trip
         value = np.maximum(params["epsilon_min"], scheduled)
         return float(value) if np.ndim(value) == 0 else value
 

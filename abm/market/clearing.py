@@ -65,12 +65,14 @@ def lambert_of_exp(z: FloatArray) -> FloatArray:
 
 def _lambert_slice(z: FloatArray) -> FloatArray:
     """:func:`lambert_of_exp` of one slice (Halley steps only where the series is not exact)."""
-    small = np.exp(np.minimum(z, -20.0))
-    result = small * (1.0 - small)
     large = z >= -20.0
-    if not large.any():
-        return result
-    z = z[large]
+    every = bool(large.all())  # the common case: no series terms, no masking
+    if not every:
+        small = np.exp(np.minimum(z, -20.0))
+        result = small * (1.0 - small)
+        if not large.any():
+            return result
+        z = z[large]
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
         lower = z < 1.0
         y = np.where(
@@ -83,7 +85,9 @@ def _lambert_slice(z: FloatArray) -> FloatArray:
             h = x + y - z
             slope = x + 1.0
             y = y - h / (slope - 0.5 * h * x / slope)
-        result[large] = np.exp(y)
+    if every:
+        return np.exp(y)
+    result[large] = np.exp(y)
     return result
 
 
@@ -132,7 +136,8 @@ def _markup_at(target: FloatArray, start: FloatArray) -> FloatArray:
         x = np.exp(y)
         step = (x + y - np.log1p(x) - target) / (x + 1.0 / (1.0 + x))
         y = np.minimum(y - step, cap)
-        if np.max(np.abs(step), initial=0.0) <= 1e-15 * (1.0 + np.max(np.abs(y), initial=0.0)):
+        # (array methods, not np.max: this test runs several times a clearing)
+        if not step.size or abs(step).max() <= 1e-15 * (1.0 + abs(y).max()):
             break
     return y
 
@@ -178,42 +183,45 @@ def _logit_equilibrium(
     level = np.clip(level, low, high)
     log_markup = np.minimum(quality - level[niche], 0.0)
     active = np.ones(n_niches, dtype=bool)
-    for _ in range(_ITERATIONS):
-        # only the niches that have not converged are solved again
-        members = np.flatnonzero(active[niche])
-        group = niche[members]
-        log_markup[members] = _markup_at(quality[members] - level[group], log_markup[members])
-        markup = np.exp(log_markup[members])
-        share = markup / (1.0 + markup)
-        outside_share = np.exp(outside_utility - level)
-        excess = np.bincount(group, weights=share, minlength=n_niches) + outside_share - 1.0
-        # dF/dL: dsⱼ/dL = −x/((1 + x)(x(1 + x) + 1)), d e^{u₀ − L}/dL = −e^{u₀ − L}
-        slope = (
-            -np.bincount(
-                group,
-                weights=markup / ((1.0 + markup) * (markup * (1.0 + markup) + 1.0)),
-                minlength=n_niches,
+    everyone = np.arange(niche.size)
+    # one error state for the loop (entering it costs as much as a small array's arithmetic)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        for _ in range(_ITERATIONS):
+            # only the niches that have not converged are solved again
+            members = everyone if active.all() else np.flatnonzero(active[niche])
+            group = niche[members]
+            log_markup[members] = _markup_at(quality[members] - level[group], log_markup[members])
+            markup = np.exp(log_markup[members])
+            share = markup / (1.0 + markup)
+            outside_share = np.exp(outside_utility - level)
+            excess = np.bincount(group, weights=share, minlength=n_niches) + outside_share - 1.0
+            # dF/dL: dsⱼ/dL = −x/((1 + x)(x(1 + x) + 1)), d e^{u₀ − L}/dL = −e^{u₀ − L}
+            slope = (
+                -np.bincount(
+                    group,
+                    weights=markup / ((1.0 + markup) * (markup * (1.0 + markup) + 1.0)),
+                    minlength=n_niches,
+                )
+                - outside_share
             )
-            - outside_share
-        )
-        low = np.where(active & (excess > 0.0), level, low)
-        high = np.where(active & (excess < 0.0), level, high)
-        # Below the root (F > 0) Newton in w = e^{−L}, in which F is linear while every share is
-        # small (sⱼ ≈ e^{qⱼ}·w), so such a niche clears at once; above it (F < 0) Newton in L,
-        # which a dominant product's share 1 − 1/(qⱼ − L) suits; out of the bracket: bisection
-        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            low = np.where(active & (excess > 0.0), level, low)
+            high = np.where(active & (excess < 0.0), level, high)
+            # Below the root (F > 0) Newton in w = e^{−L}, in which F is linear while every
+            # share is small (sⱼ ≈ e^{qⱼ}·w), so such a niche clears at once; above it (F < 0)
+            # Newton in L, which a dominant product's share 1 − 1/(qⱼ − L) suits; out of the
+            # bracket: bisection
             ratio = excess / slope
             newton = level - np.where(excess > 0.0, np.log1p(ratio), ratio)
-        inside = (newton >= low) & (newton <= high)
-        updated = np.where(inside, newton, 0.5 * (low + high))
-        updated = np.where(active & (excess != 0.0), updated, level)
-        converged = np.abs(updated - level) <= _TOLERANCE * (1.0 + np.abs(level))
-        level = updated
-        active &= ~converged
-        if not active.any():
-            break
-    else:  # bisection alone would have converged long before: a bug, not a hard market
-        raise RuntimeError(f"logit prices did not converge in {_ITERATIONS} iterations")
+            inside = (newton >= low) & (newton <= high)
+            updated = np.where(inside, newton, 0.5 * (low + high))
+            updated = np.where(active & (excess != 0.0), updated, level)
+            converged = np.abs(updated - level) <= _TOLERANCE * (1.0 + np.abs(level))
+            level = updated
+            active &= ~converged
+            if not active.any():
+                break
+        else:  # bisection alone would have converged long before: a bug, not a hard market
+            raise RuntimeError(f"logit prices did not converge in {_ITERATIONS} iterations")
     return 1.0 + np.exp(_markup_at(quality - level[niche], log_markup))
 
 

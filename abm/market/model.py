@@ -58,6 +58,24 @@ from abm.market.regulator import Policy
 _LOGIT_SCALE = 1e300
 
 
+class _Collector(mesa.DataCollector):
+    """Mesa's DataCollector, without a deep copy of every value every period.
+
+    Mesa copies each reporter's value in case it is mutable; the market's reporters return the
+    step (an int) and the period's observables (floats), so the copies only cost time (a
+    twentieth of a small market's period). Records and tables are Mesa's own.
+    """
+
+    def collect(self, model: mesa.Model) -> None:
+        """Append this period's value of every model reporter."""
+        if self.agent_reporters or self.agenttype_reporters:
+            super().collect(model)
+            return
+        for name, source in self.model_reporters.items():
+            value = getattr(model, source) if isinstance(source, str) else source(model)
+            self.model_vars[name].append(value)
+
+
 class MarketModel(mesa.Model):
     """The market of Models I–III with learning agents.
 
@@ -176,7 +194,7 @@ class MarketModel(mesa.Model):
         self._network: nx.DiGraph | None = None
         self._network_step = -1
         self.observables = compute_observables(self)
-        self.datacollector = mesa.DataCollector(
+        self.datacollector = _Collector(
             model_reporters={"step": "steps", **{name: reporter(name) for name in OBSERVABLES}}
         )
         self.datacollector.collect(self)

@@ -6,6 +6,7 @@ plain float so DataCollector copies are cheap.
 
 from __future__ import annotations
 
+import math
 from functools import partial
 from typing import Any
 
@@ -56,6 +57,27 @@ def _mean(values: np.ndarray) -> float:
     return float(values.mean()) if values.size else float("nan")
 
 
+def _quartiles(values: np.ndarray) -> list[float]:
+    """The 25th, 50th and 75th percentiles, bit for bit as ``np.quantile`` (linear) has them.
+
+    One sort, then numpy's interpolation a + (b − a)·t (b − (b − a)(1 − t) from t ≥ ½) in
+    Python floats: ``np.quantile`` costs a small market a tenth of its period.
+    """
+    if not values.size:
+        return [math.nan] * 3
+    ordered = np.sort(values).tolist()
+    last = len(ordered) - 1
+    quartiles = []
+    for level in (0.25, 0.5, 0.75):
+        index = last * level
+        below = math.floor(index)
+        weight = index - below
+        low, high = ordered[below], ordered[min(below + 1, last)]
+        step = high - low
+        quartiles.append(high - step * (1 - weight) if weight >= 0.5 else low + step * weight)
+    return quartiles
+
+
 def _niche_hhi(clearing: Any) -> float:
     """Mean over niches with revenue of Σ (revenue share)²."""
     if clearing is None or clearing.revenue.size == 0:
@@ -76,7 +98,7 @@ def compute_observables(model: Any) -> dict[str, float]:
     s = model.specialists
     c = model.closed_firms
     released = g.openness[g.participates]
-    quartiles = np.quantile(released, [0.25, 0.5, 0.75]) if released.size else [np.nan] * 3
+    quartiles = _quartiles(released)
     regime_counts = np.bincount(g.regime, minlength=4) / g.count
     penalties = float(g.penalty_paid.sum())
     utility_g = float(g.utility.sum())

@@ -121,10 +121,10 @@ class Learner:
             self.shift = np.maximum(self.shift, -lowest)
             payoffs = payoffs + self.shift
             forgone = None if forgone is None else forgone + self.shift[:, None]
-        self.rule.observe(
+        self.rule.observe_trusted(
             self.action,
             payoffs,
-            forgone=forgone if self.rule.requires_forgone else None,
+            forgone=forgone,
             neighbours=neighbours if self.neighbours else None,
             next_states=next_states,
         )
