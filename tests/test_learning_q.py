@@ -242,3 +242,61 @@ def test_calvanos_initial_q_is_the_discounted_payoff_against_random_opponents():
         "q_learning", 2, 4, np.random.default_rng(0), n_states=64, discount=0.95, initial_q=initial
     )
     np.testing.assert_array_equal(rule.q_values[1], initial[0])
+
+
+# --- the kept maximisers ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("payoffs", ["few values (many exact ties)", "continuous"])
+@pytest.mark.parametrize("initial_q", [0.0, 3.0])
+def test_kept_maximisers_choose_exactly_as_a_full_search(payoffs, initial_q):
+    """With one state the rule keeps each row's maximisers between updates; every period its
+    choice, and the draws it makes, equal a full tie-breaking argmax of the table."""
+    import copy
+
+    from abm.learning.choice import argmax_ties, maximisers
+
+    n, k = 60, 5
+    rule = make_rule(
+        "q_learning",
+        n,
+        k,
+        np.random.default_rng(1),
+        epsilon=0.2,
+        epsilon_decay=1.0,
+        epsilon_min=0.2,
+        learning_rate=0.5,
+        initial_q=initial_q,
+    )
+    world = np.random.default_rng(2)
+    for _ in range(300):
+        mirror = copy.deepcopy(rule.rng)
+        greedy = argmax_ties(rule.q_values[:, 0, :], "random", mirror)
+        explore = mirror.random(n) < 0.2
+        expected = np.where(explore, mirror.integers(k, size=n), greedy)
+        actions = rule.act()
+        np.testing.assert_array_equal(actions, expected)
+        assert rule.rng.random() == mirror.random()  # the same number of draws
+        if payoffs == "continuous":
+            earned = world.normal(actions / k, 1.0)
+        else:
+            earned = world.choice([0.0, 1.0, 2.0], size=n)
+        rule.observe(actions, earned)
+        rule.update()
+        kept, table = rule._rows, rule.q_values[:, 0, :]
+        best = maximisers(table)
+        np.testing.assert_array_equal(kept.top, table.max(axis=1))
+        np.testing.assert_array_equal(kept.first, np.argmax(best, axis=1))
+        np.testing.assert_array_equal(kept.count, best.sum(axis=1))
+        np.testing.assert_array_equal(kept.at_top, (table == kept.top[:, None]).sum(axis=1))
+        np.testing.assert_array_equal(kept.mask, best)
+        assert np.all(kept.rest >= np.where(best, -np.inf, table).max(axis=1))
+
+
+def test_the_q_table_is_changed_only_through_set_q_values():
+    rule = make_rule("q_learning", 2, 3, np.random.default_rng(0), epsilon=0.0)
+    rule.act()
+    with pytest.raises(ValueError, match="read-only"):
+        rule.q_values[0, 0, 1] = 5.0
+    rule.set_q_values([[[0.0, 5.0, 1.0]], [[2.0, 0.0, 0.0]]])
+    np.testing.assert_array_equal(rule.act(), [1, 0])  # the kept maximisers were rebuilt

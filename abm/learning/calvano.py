@@ -287,7 +287,7 @@ def run_q_session(
             converged = True
             break
     for i, rule in enumerate(rules):
-        rule.q_values[0] = q[i]
+        rule.set_q_values(q[i])  # its one agent's table
         rule.greedy_policy[0] = greedy[i]
         rule.policy_stable_periods[0] = stable[i]
         rule.states = np.array([state], dtype=np.intp)

@@ -43,10 +43,14 @@ def sample_categorical(
     return chosen.astype(np.intp, copy=False)
 
 
+def tie_threshold(top: NDArray[np.float64]) -> NDArray[np.float64]:
+    """The lowest value that counts as tied with a row maximum ``top`` (relative 1e-12)."""
+    return top - _TIE_RELATIVE_TOLERANCE * (1.0 + np.abs(top))
+
+
 def maximisers(values: NDArray[np.float64]) -> NDArray[np.bool_]:
     """Mark the entries of each row within a relative 1e-12 of the row maximum."""
-    top = values.max(axis=1, keepdims=True)
-    return values >= top - _TIE_RELATIVE_TOLERANCE * (1.0 + np.abs(top))
+    return values >= tie_threshold(values.max(axis=1, keepdims=True))
 
 
 def argmax_ties(
@@ -61,15 +65,34 @@ def argmax_ties(
     chosen = np.argmax(best, axis=1)
     if tie_break == "lowest":
         return chosen
+    return draw_among_ties(values, chosen, np.count_nonzero(best, axis=1), rng, best)
+
+
+def draw_among_ties(
+    values: NDArray[np.float64],
+    chosen: NDArray[np.intp],
+    counts: NDArray[np.intp],
+    rng: np.random.Generator,
+    best: NDArray[np.bool_] | None = None,
+) -> NDArray[np.intp]:
+    """Replace ``chosen`` in every row with several maximisers by one of them, uniformly.
+
+    Args:
+        values: The rows, shape ``(n, K)``.
+        chosen: Each row's first maximiser (changed in place and returned).
+        counts: Each row's number of maximisers.
+        rng: Draws one uniform per tied row, in row order.
+        best: :func:`maximisers` of ``values`` if already computed (else only the tied rows'
+            are).
+    """
     # Rows with several maximisers draw one uniformly: the k-th maximiser, k uniform below
     # their count; rows with one need no draw, which keeps large populations cheap.
-    counts = np.count_nonzero(best, axis=1)
     tied = np.flatnonzero(counts > 1)
     if tied.size:
         pick = (rng.random(tied.size) * counts[tied]).astype(np.intp)
         # the maximisers of the tied rows in row-major order: row r's k-th one sits at the
         # row's offset (the maximisers of the rows before it) plus k
-        where = np.flatnonzero(best[tied])
+        where = np.flatnonzero(best[tied] if best is not None else maximisers(values[tied]))
         offset = np.cumsum(counts[tied]) - counts[tied]
         chosen[tied] = where[offset + pick] % values.shape[1]
     return chosen
