@@ -124,6 +124,10 @@ def start(
     if extra is not None:
         extra(options)
     args = options.parse_args(list(sys.argv[1:] if argv is None else argv))
+    if args.workers > 1:  # the pool's workers import while the study sets up
+        from abm.experiments.executors import start_workers_early
+
+        start_workers_early()
     apply_style()
     return Context(name, args)
 

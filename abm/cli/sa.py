@@ -49,7 +49,10 @@ def run(args: argparse.Namespace) -> int:
     """Run ``abm sa``."""
     from pathlib import Path
 
-    from abm.cli._execution import check_execution, execute, summarise
+    from abm.cli._execution import check_execution, execute, start_workers_early, summarise
+
+    start_workers_early(args)  # a pool's workers import alongside this process
+
     from abm.cli.run import resolve_scenario
     from abm.cli.sweep import bounds_option
     from abm.experiments.runner import Experiment

@@ -105,7 +105,10 @@ def run(args: argparse.Namespace) -> int:
     """Run ``abm sweep``."""
     from pathlib import Path
 
-    from abm.cli._execution import check_execution, execute, summarise
+    from abm.cli._execution import check_execution, execute, start_workers_early, summarise
+
+    start_workers_early(args)  # a pool's workers import alongside this process
+
     from abm.cli.run import resolve_scenario
     from abm.errors import ParameterError
     from abm.experiments.runner import Experiment
