@@ -150,8 +150,8 @@ def pool_section(args: argparse.Namespace, the_study) -> float:
     best = min(warm)
     print(
         f"{description}:  {best:7.2f} s   {args.runs / best:7.2f} runs/s   "
-        f"efficiency {serial / (2 * best):.2f} (new pool), {serial / (2 * cold):.2f} "
-        "(first pool of the process: forkserver start-up included)"
+        f"efficiency {serial / (2 * best):.2f} warm, {serial / (2 * cold):.2f} with pool "
+        "start-up (warm: a new pool; start-up: the process's first, with the forkserver's imports)"
     )
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(2, mp_context=context) as pool:
