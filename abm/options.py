@@ -253,6 +253,15 @@ def deprecated_alias(replacement: str, value: object = None) -> type[argparse.Ac
     return Alias
 
 
+def add_svg_argument(parser: argparse.ArgumentParser | argparse._ArgumentGroup) -> None:
+    """Register ``--svg``: figures are PNG, and with it an SVG copy of each as well.
+
+    One option, the same on every command that writes figure files (``args.svg``; the figures'
+    formats are :func:`abm.figures.style.figure_formats` of it).
+    """
+    parser.add_argument("--svg", action="store_true", help="also write each figure as SVG")
+
+
 #: The table formats ``--format`` accepts.
 TABLE_FORMATS = ("parquet", "csv")
 

@@ -115,7 +115,7 @@ class Output(_Block):
     network: Flag = Field(
         True, description="write the final supply-chain network as GraphML (abm run)"
     )
-    figures: Flag = Field(True, description="draw figures (PNG and SVG)")
+    figures: Flag = Field(True, description="draw figures (PNG; SVG too with --svg)")
     summary_window: Int = Field(
         1,
         ge=1,

@@ -4,7 +4,8 @@ A study is a module of this package with ``NAME``, ``DESCRIPTION`` and ``main(ar
 the registry :data:`analysis.STUDIES` maps each name to its module (``abm study NAME``
 dispatches through it).
 Every study takes ``--out DIR`` (default ``results/study-NAME``), ``--seed``, ``--quick`` (the
-small size the tests run), ``--quiet`` and ``--workers``, and writes a ``manifest.json``.
+small size the tests run), ``--quiet``, ``--workers`` and ``--svg`` (each figure as SVG too, besides
+the PNG), and writes a ``manifest.json``.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from typing import Any
 
 def parser(name: str, description: str) -> argparse.ArgumentParser:
     """The options every study takes; a study may add its own before parsing."""
-    from abm.options import MAX_SEED, ArgumentParser, folder, integer
+    from abm.options import MAX_SEED, ArgumentParser, add_svg_argument, folder, integer
 
     result = ArgumentParser(prog=f"abm study {name}", description=description)
     result.add_argument(
@@ -38,6 +39,7 @@ def parser(name: str, description: str) -> argparse.ArgumentParser:
     result.add_argument(
         "--workers", type=integer(1, 256), default=1, metavar="W", help="worker processes"
     )
+    add_svg_argument(result)
     return result
 
 
@@ -50,6 +52,13 @@ class Context:
     parameters: dict[str, Any] = field(default_factory=dict)
     written: list[Path] = field(default_factory=list)
     started: float = field(default_factory=time.perf_counter)
+
+    @property
+    def formats(self) -> tuple[str, ...]:
+        """The formats each figure is written in: PNG, and SVG too with ``--svg``."""
+        from abm.figures import figure_formats
+
+        return figure_formats(getattr(self.args, "svg", False))
 
     @property
     def out(self) -> Path:
@@ -70,10 +79,10 @@ class Context:
         self.written += write_table(frame, self.out, stem, csv=True)
 
     def figure(self, figure: Any, stem: str) -> None:
-        """Save a figure as PNG and SVG."""
+        """Save a figure as PNG (and SVG with ``--svg``)."""
         from abm.figures import save_figure
 
-        self.written += save_figure(figure, self.out, stem)
+        self.written += save_figure(figure, self.out, stem, self.formats)
 
     def finish(self, findings: dict[str, Any] | None = None) -> int:
         """Write ``findings.json`` and ``manifest.json``; print a summary; return 0."""
@@ -115,6 +124,10 @@ def start(
     if extra is not None:
         extra(options)
     args = options.parse_args(list(sys.argv[1:] if argv is None else argv))
+    if args.workers > 1:  # the pool's workers import while the study sets up
+        from abm.experiments.executors import start_workers_early
+
+        start_workers_early()
     apply_style()
     return Context(name, args)
 

@@ -20,8 +20,8 @@ was seen and that the interval does not settle it. Every figure carries the cred
 What the data cannot show (a selection of "notable" models, missing compute, accessibility
 recorded at one point in time) is in ``findings.json`` and ``docs/evidence.md``.
 
-``python -m analysis.evidence [--quick] [--out DIR]`` (the whole study runs in seconds; --quick
-only skips the SVG copies of the figures).
+``python -m analysis.evidence [--quick] [--out DIR] [--svg]`` (the whole study runs in seconds;
+--quick changes nothing but the manifest's flag).
 """
 
 from __future__ import annotations
@@ -348,8 +348,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     from abm.io import write_text
 
     context = start(NAME, DESCRIPTION, argv)
-    if context.args.quick:
-        context.figure = _png_only(context)  # type: ignore[method-assign]
     models = load_models()
     graph = finetune_graph(models)
     context.parameters = {
@@ -416,17 +414,6 @@ def main(argv: Sequence[str] | None = None) -> int:
             + ("  (clears)" if row["clears"] else "")
         )
     return context.finish(result)
-
-
-def _png_only(context: Any) -> Any:
-    """``--quick``: save figures as PNG only."""
-
-    def figure(figure: Any, stem: str) -> None:
-        from abm.figures import save_figure
-
-        context.written += save_figure(figure, context.out, stem, formats=("png",))
-
-    return figure
 
 
 if __name__ == "__main__":

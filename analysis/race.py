@@ -61,7 +61,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     theory.mkdir(parents=True, exist_ok=True)
     case = RaceCase()  # the base case: abm race's defaults
     curve = catchup_curve(case)
-    context.written += save_figure(catchup_figure(curve, case), theory, CATCHUP_STEM)
+    context.written += save_figure(
+        catchup_figure(curve, case), theory, CATCHUP_STEM, context.formats
+    )
     context.written += write_table(catchup_table(curve), theory, CATCHUP_STEM)
     gains, spends = curve.gains, curve.spends
 

@@ -1,10 +1,10 @@
 """Run the market's validation suite (``abm validate``'s checks) and draw its figures.
 
-    python analysis/validation.py OUTPUT_DIR [--quick]
+    python analysis/validation.py OUTPUT_DIR [--quick] [--svg]
 
 Writes ``validation.csv``/``.parquet`` and ``validation.json`` (the table of
-:func:`abm.market.checks.run_suite`), a manifest, and three figures (PNG + SVG) made with
-:mod:`abm.figures.style` from the checks' ``data``:
+:func:`abm.market.checks.run_suite`), a manifest, and three figures (PNG; SVG too with --svg)
+made with :mod:`abm.figures.style` from the checks' ``data``:
 
 - ``validation_openness``: learned ω against its benchmark for V1 (counterfactual information,
   myopic ω^N), V2 (experienced leader, SPE ω⁰) and V3 (heterogeneous pairs, both);
@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from abm.figures.style import OKABE_ITO, apply_style, save_figure
+from abm.figures.style import OKABE_ITO, PNG_ONLY, apply_style, figure_formats, save_figure
 from abm.io import write_json, write_table
 from abm.manifest import Manifest
 from abm.market.checks import OPENNESS_TOLERANCE, run_suite
@@ -37,7 +37,7 @@ def _by_prefix(results, prefix):
     return [r for r in results if r.check.startswith(prefix)]
 
 
-def figure_openness(results, folder):
+def figure_openness(results, folder, formats=PNG_ONLY):
     """Learned ω against its benchmark, one panel per V1–V3 check."""
     import matplotlib.pyplot as plt
 
@@ -71,10 +71,10 @@ def figure_openness(results, folder):
         ax.legend(fontsize=10, loc="upper left")
     axes[0][0].set_ylabel("learned ω (modal release)")
     fig.tight_layout()
-    return save_figure(fig, folder, "validation_openness")
+    return save_figure(fig, folder, "validation_openness", formats)
 
 
-def figure_regimes(result, folder):
+def figure_regimes(result, folder, formats=PNG_ONLY):
     """Learned regimes over (θ, p) next to the benchmark's (V4)."""
     import matplotlib.pyplot as plt
     from matplotlib.colors import ListedColormap
@@ -107,10 +107,10 @@ def figure_regimes(result, folder):
     fig.legend(handles, REGIME_NAMES, loc="lower center", ncol=3, frameon=False)
     fig.suptitle(f"{result.check}: {result.figure:.0%} agreement off the boundaries")
     fig.subplots_adjust(bottom=0.22)
-    return save_figure(fig, folder, "validation_regimes")
+    return save_figure(fig, folder, "validation_regimes", formats)
 
 
-def figure_race(result, folder):
+def figure_race(result, folder, formats=PNG_ONLY):
     """Learned upgrade per period against the sign of Model II's net gain (V5)."""
     import matplotlib.pyplot as plt
 
@@ -137,7 +137,7 @@ def figure_race(result, folder):
     ax.set_title(f"{result.check}: {result.figure:.0%} of judged periods agree")
     ax.legend(loc="center right")
     fig.tight_layout()
-    return save_figure(fig, folder, "validation_race")
+    return save_figure(fig, folder, "validation_race", formats)
 
 
 def main() -> None:
@@ -145,6 +145,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description="Run the validation suite and draw figures.")
     parser.add_argument("output", type=Path)
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--svg", action="store_true", help="also write each figure as SVG")
     args = parser.parse_args()
     args.output.mkdir(parents=True, exist_ok=True)
     manifest = Manifest("analysis/validation", {"quick": args.quick})
@@ -159,9 +160,10 @@ def main() -> None:
     openness = [
         r for r in results if r.check.startswith(("V1", "V2", "V3")) and "learned" in r.data
     ]
-    written += figure_openness(openness, args.output)
-    written += figure_regimes(_by_prefix(results, "V4")[0], args.output)
-    written += figure_race(_by_prefix(results, "V5")[0], args.output)
+    formats = figure_formats(args.svg)
+    written += figure_openness(openness, args.output, formats)
+    written += figure_regimes(_by_prefix(results, "V4")[0], args.output, formats)
+    written += figure_race(_by_prefix(results, "V5")[0], args.output, formats)
     manifest.outputs += [str(p) for p in written]
     manifest.write(args.output)
     print(rows[["check", "figure", "threshold", "passed"]].to_string(index=False))

@@ -138,7 +138,7 @@ def test_plot_writes_figure_table_and_manifest(tmp_path, capsys):
     written = json.loads(capsys.readouterr().out)["written"]
     names = {Path(path).name for path in written}
     stem = "open_sourcing_by_share"
-    assert names == {f"{stem}.png", f"{stem}.svg", f"{stem}.parquet", "manifest.json"}
+    assert names == {f"{stem}.png", f"{stem}.parquet", "manifest.json"}  # SVG with --svg only
     for name in names:
         assert (folder / name).stat().st_size > 0
 

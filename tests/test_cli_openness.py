@@ -81,6 +81,7 @@ def test_landscape_writes_figure_tables_and_manifest(tmp_path, capsys):
                 str(out),
                 "--format",
                 "csv",
+                "--svg",
             ]
         )
         == 0

@@ -153,7 +153,7 @@ def test_table_for_optimal_spend(capsys):
 
 def test_plot_writes_figure_tidy_table_and_manifest(tmp_path, capsys):
     folder = tmp_path / "race"
-    assert main(["race", "--out", str(folder), "--json"]) == 0
+    assert main(["race", "--out", str(folder), "--json", "--svg"]) == 0
     result = json.loads(capsys.readouterr().out)
     assert round(result["upgrade_gain"], 1) == 506.0
     for name in ("race_catchup.png", "race_catchup.svg", "race_catchup.parquet", "manifest.json"):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import json
 import re
@@ -79,7 +80,8 @@ def test_run_writes_tables_network_figures_and_manifest(tiny, tmp_path, capsys):
     assert "scenario tiny: 6 periods" in printed
     for name in ("timeseries.parquet", "timeseries.csv", "agents.parquet", "network.graphml"):
         assert (out / name).is_file(), name
-    assert (out / "openness.png").is_file() and (out / "payoffs.svg").is_file()
+    assert (out / "openness.png").is_file() and (out / "payoffs.png").is_file()
+    assert not list(out.glob("*.svg"))  # SVG on request only (--svg)
     series = tables(out, "timeseries")
     assert list(series["step"]) == list(range(7))
     graph = nx.read_graphml(out / "network.graphml")
@@ -91,6 +93,33 @@ def test_run_writes_tables_network_figures_and_manifest(tiny, tmp_path, capsys):
     assert "timeseries.parquet" in manifest["outputs"]
     assert manifest["timings"]["wall_seconds"] > 0
     assert "numpy" in manifest["versions"]
+
+
+def test_svg_on_request_and_listed_in_the_manifest(tiny, tmp_path, capsys):
+    out = tmp_path / "run"
+    assert main(["run", str(tiny), "--out", str(out), "--svg", "--quiet"]) == 0
+    outputs = json.loads((out / "manifest.json").read_text())["outputs"]
+    for stem in ("openness", "payoffs"):
+        assert (out / f"{stem}.svg").is_file() and f"{stem}.svg" in outputs
+        assert f"{stem}.png" in outputs
+
+
+#: The commands that write figure files (abm report embeds its PNGs in the HTML).
+DRAWING = ("run", "mc", "sweep", "sa", "race", "open-source", "landscape", "discover", "calibrate")
+
+
+def test_every_command_that_draws_takes_svg() -> None:
+    from abm.cli import build_parser
+    from analysis._common import parser as study_parser
+
+    commands = next(
+        action
+        for action in build_parser()._actions
+        if isinstance(action, argparse._SubParsersAction)
+    ).choices
+    for name in DRAWING:
+        assert "--svg" in commands[name]._option_string_actions, name
+    assert "--svg" in study_parser("x", "")._option_string_actions
 
 
 def test_run_seed_and_steps_options_and_equality_with_mc_run_0(tiny, tmp_path, capsys):

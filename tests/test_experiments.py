@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import multiprocessing
+import os
+import sys
 from concurrent.futures import ProcessPoolExecutor
 
 import numpy as np
@@ -11,7 +13,8 @@ import pandas as pd
 import pytest
 
 from abm.errors import ParameterError
-from abm.experiments.executors import SerialExecutor
+from abm.experiments.execution import Execution, execute, fit_to_chunks
+from abm.experiments.executors import SerialExecutor, make_executor
 from abm.experiments.runner import (
     Experiment,
     ExperimentAbortedError,
@@ -81,8 +84,7 @@ def test_serial_and_process_pool_give_identical_tables(tmp_path):
     serial = tmp_path / "serial"
     result = run_experiment(tiny_experiment(chunk_size=2), serial, SerialExecutor(), progress=False)
     assert (result.n_runs, result.ran, result.failures) == (6, 6, [])
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(2, mp_context=context) as pool:
+    with make_executor("process", 2) as (pool, _):
         run_experiment(
             tiny_experiment(chunk_size=4), tmp_path / "pool", pool, workers=2, progress=False
         )
@@ -99,6 +101,47 @@ def test_serial_and_process_pool_give_identical_tables(tmp_path):
     np.testing.assert_allclose(runs["welfare"], last.to_numpy())
     # different seeds give different runs
     assert runs["welfare"].nunique() > 1 or runs["mean_alpha0"].nunique() > 1
+
+
+def test_spawned_and_pooled_workers_give_identical_tables(tmp_path):
+    # the old start method (spawn: every worker imports afresh) against the forkserver's
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(2, mp_context=context) as pool:
+        run_experiment(tiny_experiment(), tmp_path / "spawn", pool, workers=2, progress=False)
+    with make_executor("process", 2) as (pool, _):
+        run_experiment(tiny_experiment(), tmp_path / "pool", pool, workers=2, progress=False)
+    for stem in ("runs", "timeseries"):
+        assert read(tmp_path / "spawn", stem).equals(read(tmp_path / "pool", stem)), stem
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="forkserver on Linux only")
+def test_pool_workers_start_with_the_market_imported_and_the_current_environment(monkeypatch):
+    is_loaded = (
+        "'abm.market' in __import__('sys').modules and 'pandas' in __import__('sys').modules"
+    )
+    for value in ("first", "second"):  # the forkserver outlives a pool; the environment may not
+        monkeypatch.setenv("ABM_TEST_SETTING", value)
+        with make_executor("process", 2) as (pool, description):
+            assert description == "process pool, 2 workers"
+            # a forked worker's parent is the forkserver, which imported the market once
+            assert pool.submit(os.getppid).result() != os.getpid()
+            assert pool.submit(eval, is_loaded).result()
+            assert pool.submit(os.getenv, "ABM_TEST_SETTING").result() == value
+
+
+def test_one_chunk_runs_serially_and_a_pool_has_no_idle_workers(tmp_path):
+    assert fit_to_chunks("process", 2, 1)[:2] == ("serial", 1)
+    assert fit_to_chunks("process", 4, 3) == ("process", 3, "")
+    assert fit_to_chunks("dask", 4, 1) == ("dask", 4, "")
+    assert fit_to_chunks("serial", 1, 9) == ("serial", 1, "")
+    one_chunk = tiny_experiment(chunk_size=6)
+    result, manifest = execute("mc", one_chunk, tmp_path / "one", Execution(workers=2))
+    assert result.executor.startswith("serial: 1 chunk to run")
+    assert manifest.parameters["execution"]["workers"] == 1
+    result, _ = execute("mc", one_chunk, tmp_path / "serial", Execution(progress=False))
+    assert result.executor == "serial"
+    for stem in ("runs", "timeseries"):
+        assert read(tmp_path / "one", stem).equals(read(tmp_path / "serial", stem)), stem
 
 
 def test_resume_redoes_only_unfinished_chunks_and_ignores_partial_files(tmp_path):
@@ -191,8 +234,7 @@ def test_fail_fast_stops_at_the_first_failure(tmp_path):
 
 
 def test_failing_runs_in_a_process_pool_are_reported(tmp_path):
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(2, mp_context=context) as pool:
+    with make_executor("process", 2) as (pool, _):
         result = run_experiment(
             tiny_experiment(),
             tmp_path,
@@ -216,12 +258,11 @@ def dying_on_run_3(market, seed, steps, **kwargs):
 
 
 def test_a_dead_worker_aborts_the_experiment_and_resume_finishes_it(tmp_path):
-    context = multiprocessing.get_context("spawn")
     with (
         pytest.raises(
             ExperimentAbortedError, match=r"chunk 1 \(runs 2-3\) was lost: BrokenProcessPool"
         ),
-        ProcessPoolExecutor(1, mp_context=context) as pool,
+        make_executor("process", 1) as (pool, _),
     ):
         run_experiment(tiny_experiment(), tmp_path, pool, progress=False, simulate=dying_on_run_3)
     assert 0 in finished_chunks(tmp_path)

@@ -29,7 +29,7 @@ def _run(name: str, folder: Path, *extra: str) -> dict:
 
 
 def test_landscape_learned_regimes_agree_with_the_closed_form(tmp_path: Path) -> None:
-    findings = _run("landscape", tmp_path)
+    findings = _run("landscape", tmp_path, "--svg")
     for stem in ("landscape_side_by_side", "region_map_weak", "region_map_strong"):
         assert (tmp_path / f"{stem}.png").stat().st_size > 10_000
         assert (tmp_path / f"{stem}.svg").exists()

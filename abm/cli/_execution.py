@@ -30,6 +30,19 @@ def execution(args: argparse.Namespace) -> Execution:
     )
 
 
+def start_workers_early(args: argparse.Namespace) -> None:
+    """Start a process pool's workers now if the options ask for one (in the background).
+
+    See :func:`abm.experiments.executors.start_workers_early`: their imports then run alongside
+    this process's own.
+    """
+    kind = args.executor or ("process" if (args.workers or 1) > 1 and not args.scheduler else None)
+    if kind == "process":
+        from abm.experiments.executors import start_workers_early as start
+
+        start()
+
+
 def check_execution(args: argparse.Namespace) -> None:
     """Raise ParameterError now, before anything runs, if the executor options clash."""
     from abm.experiments.execution import resolve_execution
@@ -75,7 +88,7 @@ def summarise(result: ExperimentResult, folder: Path, description: str) -> int:
     failed = len(result.failures)
     print(
         f"{description}: {result.n_runs} runs ({result.ran} now, {result.resumed} resumed), "
-        f"{failed} failed, {result.wall_seconds:.1f} s"
+        f"{failed} failed, {result.wall_seconds:.1f} s ({result.executor or 'serial'})"
     )
     for failure in result.failures[:10]:
         print(f"  run {failure.run_id} (seed {failure.seed}): {failure.error}", file=sys.stderr)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from abm.options import MAX_SEED, MAX_STEPS, folder, integer
+from abm.options import MAX_SEED, MAX_STEPS, add_svg_argument, folder, integer
 
 HELP = "calibrate a scenario against real model-release data (α0, open frontier growth, SMM)"
 DESCRIPTION = (
@@ -69,6 +69,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--quick", action="store_true", help="small size (seconds; for tests)")
     parser.add_argument("--csv", action="store_true", help="also write the tables as CSV")
     parser.add_argument("--no-figures", action="store_true", help="skip the figures")
+    add_svg_argument(parser)
     parser.add_argument(
         "--quiet", action="store_true", help="print nothing on success (no progress bar)"
     )
@@ -208,18 +209,18 @@ def write_outputs(result: Any, scenario: Any, folder: Any, args: argparse.Namesp
     summary = {"credit": CREDIT, "calibrated_scenario": f"{name}.toml", **result.summary}
     written.append(write_json(folder / "calibration.json", json_ready(summary)))
     if not args.no_figures:
-        written += _figures(result, comparison, folder, quick=args.quick)
+        written += _figures(result, comparison, folder, svg=args.svg)
     return written
 
 
-def _figures(result: Any, comparison: dict[str, Any], folder: Any, *, quick: bool) -> list[Any]:
+def _figures(result: Any, comparison: dict[str, Any], folder: Any, *, svg: bool) -> list[Any]:
     from abm.evidence import load_models
     from abm.experiments.calibration import open_frontier_years
-    from abm.figures import apply_style, save_figure
+    from abm.figures import apply_style, figure_formats, save_figure
     from abm.figures.calibration import alpha_figure, evidence_figure, fit_figure
 
     apply_style()
-    formats = ("png",) if quick else ("png", "svg")
+    formats = figure_formats(svg)
     written = save_figure(
         fit_figure(result.moments, result.summary), folder, "calibration_fit", formats
     )

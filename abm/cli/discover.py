@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from abm.options import UNIT, add_format_argument, folder, integer
+from abm.options import UNIT, add_format_argument, add_svg_argument, folder, integer
 
 HELP = "scenario discovery: which parameter boxes of a sweep lead to withdrawal, Pareto gains, …"
 DESCRIPTION = (
@@ -47,6 +47,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="output folder; none: DIR/discovery-<target>",
     )
     add_format_argument(parser)
+    add_svg_argument(parser)
     parser.add_argument("--quiet", action="store_true", help="print nothing on success")
 
 
@@ -67,11 +68,12 @@ def run(args: argparse.Namespace) -> int:
     out = Path(args.out) if args.out else Path(args.folder) / f"discovery-{_slug(args.target)}"
     claim_folder(out, "discover")
     from abm.figures.discovery import discovery_figure
-    from abm.figures.style import save_figure
+    from abm.figures.style import figure_formats, save_figure
 
     written = write_table(found.boxes, out, "boxes", csv=args.format == "csv")
     name = Path(args.folder).resolve().name
-    written += save_figure(discovery_figure(found, name), out, "discovery")
+    formats = figure_formats(args.svg)
+    written += save_figure(discovery_figure(found, name), out, "discovery", formats)
     manifest = Manifest(
         "discover",
         {

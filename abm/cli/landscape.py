@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from abm.cli._game_options import add_game_arguments, check_delta, game_fields
-from abm.options import NON_NEGATIVE, add_format_argument, folder, integer
+from abm.options import NON_NEGATIVE, add_format_argument, add_svg_argument, folder, integer
 
 HELP = "region map of regulation outcomes over (threshold, penalty), with the indifference curve"
 DESCRIPTION = (
@@ -34,6 +34,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--out", type=folder, required=True, metavar="DIR", help="output folder")
     add_format_argument(parser)
+    add_svg_argument(parser)
     parser.add_argument("--quiet", action="store_true", help="print nothing on success")
 
 
@@ -56,7 +57,7 @@ def run(args: argparse.Namespace) -> int:
     import numpy as np
     import pandas as pd
 
-    from abm.figures import apply_style, save_figure
+    from abm.figures import apply_style, figure_formats, save_figure
     from abm.figures.openness import lever_figure, region_figure
     from abm.io import write_table
     from abm.manifest import Manifest
@@ -85,11 +86,14 @@ def run(args: argparse.Namespace) -> int:
         },
     )
     apply_style()
+    formats = figure_formats(args.svg)
     written = [
         *write_table(pd.DataFrame(region.columns()), out, "region_map", csv=args.format == "csv"),
-        *save_figure(region_figure(region, args.alpha0, args.bargaining), out, "region_map"),
+        *save_figure(
+            region_figure(region, args.alpha0, args.bargaining), out, "region_map", formats
+        ),
         *write_table(pd.DataFrame(levers.columns()), out, "lever_map", csv=args.format == "csv"),
-        *save_figure(lever_figure(levers), out, "lever_map"),
+        *save_figure(lever_figure(levers), out, "lever_map", formats),
     ]
     manifest.outputs = [path.name for path in written]
     manifest.write(out)

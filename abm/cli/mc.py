@@ -9,6 +9,7 @@ from abm.options import (
     MAX_SEED,
     MAX_STEPS,
     add_format_argument,
+    add_svg_argument,
     folder,
     integer,
 )
@@ -21,9 +22,10 @@ DESCRIPTION = (
     "grow with N); --resume skips the chunks a crashed experiment finished. Writes runs.parquet "
     "(one row per run: seed, status, each observable's mean over the last output.summary_window "
     "periods), timeseries.parquet (run_id, step, observables), agents.parquet (if the scenario "
-    "asks), a fan chart and manifest.json. A run that raises is reported with its run id and "
-    "seed and the experiment goes on (exit code 1 at the end; --fail-fast stops at once). Dask: "
-    "--executor dask starts a LocalCluster; --scheduler tcp://HOST:PORT uses a running one."
+    "asks), a fan chart (PNG; SVG too with --svg) and manifest.json. A run that raises is "
+    "reported with its run id and seed and the experiment goes on (exit code 1 at the end; "
+    "--fail-fast stops at once). Dask: --executor dask starts a LocalCluster; --scheduler "
+    "tcp://HOST:PORT uses a running one."
 )
 
 
@@ -101,13 +103,17 @@ def add_executor_arguments(parser: argparse.ArgumentParser) -> None:
         "--quiet", action="store_true", help="print nothing on success (no progress bar)"
     )
     group.add_argument("--no-figures", action="store_true", help="skip the figures")
+    add_svg_argument(group)
 
 
 def run(args: argparse.Namespace) -> int:
     """Run ``abm mc``."""
     from pathlib import Path
 
-    from abm.cli._execution import check_execution, execute, summarise
+    from abm.cli._execution import check_execution, execute, start_workers_early, summarise
+
+    start_workers_early(args)  # a pool's workers import alongside this process
+
     from abm.cli.run import resolve_scenario
     from abm.experiments.runner import Experiment
 
@@ -125,8 +131,10 @@ def run(args: argparse.Namespace) -> int:
     drawn = not result.stopped and scenario.output.figures and not args.no_figures
     if drawn and (folder / "timeseries.parquet").exists():
         from abm.figures.runs import fan_chart
+        from abm.figures.style import figure_formats
 
-        written = fan_chart(folder / "timeseries.parquet", folder, scenario.name)
+        formats = figure_formats(args.svg)
+        written = fan_chart(folder / "timeseries.parquet", folder, scenario.name, formats=formats)
         manifest.outputs += [path.name for path in written]
     manifest.write(folder)
     code = summarise(result, folder, f"mc {scenario.name} (seed {scenario.seed})")

@@ -15,6 +15,7 @@ from abm.options import (
     UNIT,
     add_format_argument,
     add_plot_alias,
+    add_svg_argument,
     folder,
 )
 
@@ -81,6 +82,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     add_plot_alias(parser)
     add_format_argument(parser)
+    add_svg_argument(parser)
     parser.add_argument("--quiet", action="store_true", help="print nothing on success")
 
 
@@ -156,7 +158,7 @@ def _format_table(result: dict[str, Any]) -> str:
 
 def _plot(args: argparse.Namespace) -> list[str]:
     """The figure (Δ(s) and P(open) for several edges κ), its data and the manifest."""
-    from abm.figures import apply_style, save_figure
+    from abm.figures import apply_style, figure_formats, save_figure
     from abm.figures.open_sourcing import SHARE_STEM, compared_edges, share_figure, share_table
     from abm.io import write_table
     from abm.manifest import Manifest
@@ -165,7 +167,8 @@ def _plot(args: argparse.Namespace) -> list[str]:
     edges = compared_edges(args.edge)
     curves = share_curves(_game(args), edges)
     apply_style()
-    written = save_figure(share_figure(curves, args.edge), args.out, SHARE_STEM)
+    formats = figure_formats(args.svg)
+    written = save_figure(share_figure(curves, args.edge), args.out, SHARE_STEM, formats)
     written += write_table(share_table(curves), args.out, SHARE_STEM, csv=args.format == "csv")
     manifest = Manifest(
         "open-source",

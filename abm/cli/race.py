@@ -14,6 +14,7 @@ from abm.options import (
     UNIT,
     add_format_argument,
     add_plot_alias,
+    add_svg_argument,
     folder,
     integer,
     real,
@@ -155,6 +156,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     add_plot_alias(output)
     add_format_argument(output)
+    add_svg_argument(output)
     output.add_argument("--quiet", action="store_true", help="print nothing on success")
 
 
@@ -330,7 +332,7 @@ def _format_table(inputs: dict[str, Any], result: dict[str, Any]) -> str:
 
 def _plot(args: argparse.Namespace, case: RaceCase) -> list[str]:
     """The figure: upgrade gain and optimal spend against the catch-up level; data; manifest."""
-    from abm.figures import apply_style, save_figure
+    from abm.figures import apply_style, figure_formats, save_figure
     from abm.figures.race import CATCHUP_STEM, catchup_figure, catchup_table
     from abm.io import write_table
     from abm.manifest import Manifest
@@ -338,7 +340,8 @@ def _plot(args: argparse.Namespace, case: RaceCase) -> list[str]:
 
     curve = catchup_curve(case)
     apply_style()
-    written = save_figure(catchup_figure(curve, case), args.out, CATCHUP_STEM)
+    formats = figure_formats(args.svg)
+    written = save_figure(catchup_figure(curve, case), args.out, CATCHUP_STEM, formats)
     written += write_table(catchup_table(curve), args.out, CATCHUP_STEM, csv=args.format == "csv")
     parameters = {
         **_inputs(args, case),

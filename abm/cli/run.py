@@ -5,16 +5,16 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from abm.options import MAX_SEED, MAX_STEPS, add_format_argument, folder, integer
+from abm.options import MAX_SEED, MAX_STEPS, add_format_argument, add_svg_argument, folder, integer
 
 HELP = "run one scenario (TOML): time series, agents, network, figures, manifest"
 DESCRIPTION = (
     "Runs the market of a scenario file once and writes into --out: timeseries.parquet (one row "
     "per period), agents.parquet (when the scenario's output.agents is true), network.graphml "
-    "(the final supply chain), figures (PNG and SVG) and manifest.json (the resolved scenario, "
-    "seeds, versions, git commit, platform, timings). The run's seed is run 0 of the scenario's "
-    "master seed, so it equals run 0 of `abm mc` on the same scenario. Bad input exits with "
-    "code 2 and writes nothing."
+    "(the final supply chain), figures (PNG; SVG too with --svg) and manifest.json (the resolved "
+    "scenario, seeds, versions, git commit, platform, timings). The run's seed is run 0 of the "
+    "scenario's master seed, so it equals run 0 of `abm mc` on the same scenario. Bad input "
+    "exits with code 2 and writes nothing."
 )
 
 
@@ -49,6 +49,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     add_format_argument(parser)
     parser.add_argument("--no-figures", action="store_true", help="skip the figures")
+    add_svg_argument(parser)
     parser.add_argument("--quiet", action="store_true", help="print nothing on success")
 
 
@@ -105,8 +106,10 @@ def run(args: argparse.Namespace) -> int:
             written.append(atomic_write(folder / "network.graphml", lambda s: s.write(data)))
     if scenario.output.figures and not args.no_figures:
         from abm.figures.runs import run_figures
+        from abm.figures.style import figure_formats
 
-        written += run_figures(tables["timeseries"], folder, scenario.name)
+        formats = figure_formats(args.svg)
+        written += run_figures(tables["timeseries"], folder, scenario.name, formats=formats)
     manifest.outputs = [path.name for path in written]
     manifest.write(folder)
     if args.quiet:

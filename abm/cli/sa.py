@@ -49,7 +49,10 @@ def run(args: argparse.Namespace) -> int:
     """Run ``abm sa``."""
     from pathlib import Path
 
-    from abm.cli._execution import check_execution, execute, summarise
+    from abm.cli._execution import check_execution, execute, start_workers_early, summarise
+
+    start_workers_early(args)  # a pool's workers import alongside this process
+
     from abm.cli.run import resolve_scenario
     from abm.cli.sweep import bounds_option
     from abm.experiments.runner import Experiment
@@ -94,8 +97,12 @@ def run(args: argparse.Namespace) -> int:
     written = write_table(table, folder, "sensitivity", csv=args.format == "csv")
     if scenario.output.figures and not args.no_figures:
         from abm.figures.runs import sensitivity_figure
+        from abm.figures.style import figure_formats
 
-        written += sensitivity_figure(table, args.method, outcome, folder, scenario.name)
+        formats = figure_formats(args.svg)
+        written += sensitivity_figure(
+            table, args.method, outcome, folder, scenario.name, formats=formats
+        )
     manifest.outputs += [path.name for path in written]
     manifest.write(folder)
     print(f"{args.method} sensitivity of {outcome} ({len(experiment.points)} points):")

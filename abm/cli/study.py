@@ -27,9 +27,10 @@ HELP = "run a study from analysis/ (figures and tables reproducing the seed docu
 
 DESCRIPTION = (
     "Runs a study of analysis/ (the same as python -m analysis.<module>), writing figures "
-    "(PNG, SVG), tables (parquet, CSV), findings.json and manifest.json into --out (default "
-    "results/study-NAME). Study options follow the name: --out DIR, --seed N, --quick (small "
-    "size), --quiet, --workers W; `abm study NAME --help` lists a study's own options. "
+    "(PNG; SVG too with --svg), tables (parquet, CSV), findings.json and manifest.json into "
+    "--out (default results/study-NAME). Study options follow the name: --out DIR, --seed N, "
+    "--quick (small size), --quiet, --workers W, --svg (each figure as SVG too); `abm study "
+    "NAME --help` lists a study's own options. "
     "Studies: " + "; ".join(f"{name} ({text})" for name, text in _STUDIES.items())
 )
 

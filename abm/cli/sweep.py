@@ -105,7 +105,10 @@ def run(args: argparse.Namespace) -> int:
     """Run ``abm sweep``."""
     from pathlib import Path
 
-    from abm.cli._execution import check_execution, execute, summarise
+    from abm.cli._execution import check_execution, execute, start_workers_early, summarise
+
+    start_workers_early(args)  # a pool's workers import alongside this process
+
     from abm.cli.run import resolve_scenario
     from abm.errors import ParameterError
     from abm.experiments.runner import Experiment
@@ -160,9 +163,16 @@ def run(args: argparse.Namespace) -> int:
         runs = pd.read_parquet(folder / "runs.parquet")
         if scenario.output.figures and not args.no_figures and outcome in runs:
             from abm.figures.runs import sweep_figure
+            from abm.figures.style import figure_formats
 
             written = sweep_figure(
-                runs, names, outcome, folder, scenario.name, sampled=sample is not None
+                runs,
+                names,
+                outcome,
+                folder,
+                scenario.name,
+                sampled=sample is not None,
+                formats=figure_formats(args.svg),
             )
             manifest.outputs += [path.name for path in written]
         if sample is None and outcome in runs:

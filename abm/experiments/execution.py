@@ -11,7 +11,13 @@ from pathlib import Path
 from typing import Any
 
 from abm.errors import ParameterError
-from abm.experiments.runner import Experiment, ExperimentResult, prepare_output, run_experiment
+from abm.experiments.runner import (
+    Experiment,
+    ExperimentResult,
+    finished_chunks,
+    prepare_output,
+    run_experiment,
+)
 
 
 @dataclass(frozen=True)
@@ -74,6 +80,32 @@ def resolve_execution(
     return kind, workers or (1 if kind == "serial" else default_workers())
 
 
+def fit_to_chunks(kind: str, workers: int, chunks: int) -> tuple[str, int, str]:
+    """The executor for ``chunks`` chunks still to run: a process pool only if it has work to share.
+
+    A chunk is the unit of work a worker takes, so a pool never runs more than ``chunks`` tasks
+    at once: its workers are capped at the chunk count, and with one chunk (or none) the
+    experiment runs in this process, since starting workers would cost their start-up and gain
+    nothing. The results are the same whatever the executor (a run's seed is fixed by its id).
+    Dask and serial are left as asked.
+
+    Returns:
+        (kind, workers, note): ``note`` says why the executor changed, or is empty.
+
+    Examples:
+        >>> fit_to_chunks("process", 2, 1)
+        ('serial', 1, 'serial: 1 chunk to run, nothing for a process pool to share')
+        >>> fit_to_chunks("process", 8, 3)
+        ('process', 3, '')
+    """
+    if kind != "process":
+        return kind, workers, ""
+    if chunks <= 1:
+        noun = "chunk" if chunks == 1 else "chunks"
+        return "serial", 1, f"serial: {chunks} {noun} to run, nothing for a process pool to share"
+    return kind, min(workers, chunks), ""
+
+
 def execute(
     command: str,
     experiment: Experiment,
@@ -107,6 +139,8 @@ def execute(
         replace_folder(folder)
     prepare_output(experiment, folder, resume=execution.resume)  # before anything is written
     claim_folder(folder, command)
+    todo = experiment.n_chunks - (len(finished_chunks(folder)) if execution.resume else 0)
+    kind, workers, note = fit_to_chunks(kind, workers, todo)
     manifest = Manifest(
         command,
         {
@@ -137,8 +171,9 @@ def execute(
         from importlib.metadata import version
 
         description = f"{description} (distributed {version('distributed')})"
+    result.executor = note or description
     manifest.parameters["execution"] = {
-        "executor": description,
+        "executor": result.executor,
         "workers": workers,
         "ran": result.ran,
         "resumed": result.resumed,

@@ -217,6 +217,8 @@ class ExperimentResult:
         stopped: True when ``fail_fast`` stopped the experiment early.
         wall_seconds: Wall time of this invocation.
         outputs: Files written at the top of the output folder.
+        executor: How the runs were executed (``"serial"``, ``"process pool, 2 workers"``, …;
+            set by :func:`abm.experiments.execution.execute`).
     """
 
     n_runs: int
@@ -226,6 +228,7 @@ class ExperimentResult:
     stopped: bool = False
     wall_seconds: float = 0.0
     outputs: list[str] = field(default_factory=list)
+    executor: str = ""
 
 
 def prepare_output(experiment: Experiment, folder: str | Path, *, resume: bool) -> None:

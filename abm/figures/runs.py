@@ -7,11 +7,12 @@ fewer than :data:`~abm.figures.compare.FEW_RUNS` runs carries a caveat under the
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from abm.figures.compare import FEW_RUNS
-from abm.figures.style import OKABE_ITO, apply_style, colour_of, save_figure
+from abm.figures.style import OKABE_ITO, PNG_ONLY, apply_style, colour_of, save_figure
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -48,8 +49,14 @@ def _few_runs_note(figure: object, runs: int, what: str) -> None:
         )
 
 
-def run_figures(timeseries: pd.DataFrame, folder: str | Path, title: str) -> list[Path]:
-    """Two figures of one run: openness over time, and payoffs over time."""
+def run_figures(
+    timeseries: pd.DataFrame,
+    folder: str | Path,
+    title: str,
+    *,
+    formats: Sequence[str] = PNG_ONLY,
+) -> list[Path]:
+    """Two figures of one run: openness over time, and payoffs over time (each in ``formats``)."""
     import matplotlib.pyplot as plt
 
     apply_style()
@@ -66,7 +73,7 @@ def run_figures(timeseries: pd.DataFrame, folder: str | Path, title: str) -> lis
         f"{int(final['step'])} periods",
     )
     axes.legend(**_OUTSIDE)
-    written += save_figure(figure, folder, "openness")
+    written += save_figure(figure, folder, "openness", formats=formats)
     figure, axes = plt.subplots(figsize=(9, 5))
     for name, label in _WELFARE.items():
         if name in timeseries:
@@ -77,7 +84,7 @@ def run_figures(timeseries: pd.DataFrame, folder: str | Path, title: str) -> lis
         title=f"{title}: welfare {final['welfare']:.3g} in the last period",
     )
     axes.legend(**_OUTSIDE)
-    written += save_figure(figure, folder, "payoffs")
+    written += save_figure(figure, folder, "payoffs", formats=formats)
     return written
 
 
@@ -88,6 +95,7 @@ def fan_chart(
     *,
     observables: tuple[str, ...] = ("open_share", "mean_openness", "participation"),
     max_runs: int = 500,
+    formats: Sequence[str] = PNG_ONLY,
 ) -> list[Path]:
     """Median and 5–95 % band across replications of a few observables (first ``max_runs``)."""
     import matplotlib.pyplot as plt
@@ -114,7 +122,7 @@ def fan_chart(
     )
     axes.legend(**_OUTSIDE)
     _few_runs_note(figure, runs, "the 5–95 % band")
-    return save_figure(figure, folder, "fan_chart")
+    return save_figure(figure, folder, "fan_chart", formats=formats)
 
 
 def sweep_figure(
@@ -125,6 +133,7 @@ def sweep_figure(
     title: str,
     *,
     sampled: bool = False,
+    formats: Sequence[str] = PNG_ONLY,
 ) -> list[Path]:
     """The outcome against each parameter: grid: mean and 90 % interval; sample: every run."""
     import matplotlib.pyplot as plt
@@ -167,7 +176,7 @@ def sweep_figure(
     if not sampled and len(ok):
         per_point = int(ok.groupby(parameters).size().min())
         _few_runs_note(figure, per_point, "each point's 90 % interval")
-    return save_figure(figure, folder, "sweep")
+    return save_figure(figure, folder, "sweep", formats=formats)
 
 
 def sweep_finding(
@@ -217,7 +226,13 @@ def sensitivity_finding(table: pd.DataFrame, method: str, outcome: str) -> str:
 
 
 def sensitivity_figure(
-    table: pd.DataFrame, method: str, outcome: str, folder: str | Path, title: str
+    table: pd.DataFrame,
+    method: str,
+    outcome: str,
+    folder: str | Path,
+    title: str,
+    *,
+    formats: Sequence[str] = PNG_ONLY,
 ) -> list[Path]:
     """Bar chart of the sensitivity indices with their confidence intervals."""
     import matplotlib.pyplot as plt
@@ -246,4 +261,4 @@ def sensitivity_figure(
     axes.set(xlabel="parameter", ylabel=f"sensitivity of {outcome}")
     axes.set_title(f"{title}: {sensitivity_finding(table, method, outcome)}")
     axes.legend(**_OUTSIDE)
-    return save_figure(figure, folder, f"sensitivity_{method}")
+    return save_figure(figure, folder, f"sensitivity_{method}", formats=formats)

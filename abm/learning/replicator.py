@@ -26,7 +26,6 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy.integrate import solve_ivp
 
 from abm.errors import ParameterError, check_choice, check_range
 from abm.learning.choice import column, sample_categorical
@@ -133,6 +132,10 @@ def _solve(derivative: Any, start: NDArray[np.float64], times: NDArray[np.float6
     """Solve ``dy/dt = derivative(y)`` from ``times[0]``; returns ``(len(times), y.size)``."""
     if times.size == 1:
         return start[None, :].copy()
+    # Imported here: scipy.integrate (with scipy.optimize) costs ~0.1 s, and only the ODE
+    # method needs it; the market's learning rules never do.
+    from scipy.integrate import solve_ivp
+
     solution = solve_ivp(
         lambda _, y: derivative(y),
         (times[0], times[-1]),

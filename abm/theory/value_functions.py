@@ -16,7 +16,6 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy.optimize import brentq
 
 from abm.errors import ParameterError, check_choice, check_range
 
@@ -197,6 +196,8 @@ def _invert(curve: Callable[[ArrayLike], FloatArray], targets: FloatArray, *, in
             return math.nan
         if gap(low, target) == 0:
             return low
+        from scipy.optimize import brentq  # here: the market imports this module, not brentq
+
         return float(brentq(gap, low, high, args=(target,), xtol=1e-300, rtol=_RTOL))
 
     with np.errstate(divide="ignore", invalid="ignore"):
