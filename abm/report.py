@@ -548,6 +548,8 @@ def _welch(a: Any, b: Any) -> tuple[float, float, float]:
     from scipy import stats
 
     a, b = np.asarray(a, float), np.asarray(b, float)
+    if len(a) == 0 or len(b) == 0:  # an observable one folder never had (NaN in every run)
+        return float("nan"), float("nan"), float("nan")
     difference = float(b.mean() - a.mean())
     if len(a) < 2 or len(b) < 2:
         return difference, float("nan"), float("nan")
@@ -583,7 +585,9 @@ def _outcome_table(outputs: list[Outputs], observables: list[str]) -> pd.DataFra
                 )
         for out in outputs[1:]:
             difference, low, high = _welch(first.runs[name].dropna(), out.runs[name].dropna())
-            if low != low:  # NaN: too few runs for an interval
+            if difference != difference:  # NaN: nothing to compare
+                text = "–"
+            elif low != low:  # NaN: too few runs for an interval
                 text = _number(difference)
             else:
                 apart = "" if low <= 0 <= high else " *"

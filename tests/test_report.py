@@ -243,3 +243,14 @@ def test_a_corrupt_input_is_one_line_and_exit_2(tmp_path, capsys, broken):
     error = capsys.readouterr().err
     assert error.startswith("abm report: error: cannot read") and error.count("\n") == 1
     assert not (folder / "report.html").exists()
+
+
+def test_compare_an_observable_one_folder_never_had_quietly(tmp_path: Path, recwarn) -> None:
+    """A single run whose observable is NaN (e.g. no closed firms): '–', and no warning."""
+    one = _mc_folder(tmp_path / "one", 0.0, [10.0], seed=1)
+    other = _mc_folder(tmp_path / "other", 0.3, [float("nan")], seed=1)
+    out = tmp_path / "cmp.html"
+    assert main(["report", str(one), str(other), "--out", str(out), "--quiet"]) == 0
+    assert not [w for w in recwarn if issubclass(w.category, RuntimeWarning)]
+    row = out.read_text().split(">welfare<")[1].split("</tr>")[0]
+    assert row.count("–") >= 2  # the empty folder's value and the difference
