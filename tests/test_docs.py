@@ -91,6 +91,17 @@ def test_what_the_readme_and_tutorials_use_has_an_example(path: str) -> None:
     assert ">>>" in (_resolve(path).__doc__ or ""), f"{path}: add a docstring example"
 
 
+@pytest.mark.parametrize(
+    "block",
+    re.findall(r"```python\n(.*?)```", (ROOT / "README.md").read_text(encoding="utf-8"), re.S),
+    ids=lambda block: block.splitlines()[0][:40],
+)
+def test_the_readmes_python_examples_run(block: str, capsys: pytest.CaptureFixture) -> None:
+    """Every Python block of the README runs as a user would paste it, and prints something."""
+    exec(compile(block, "README.md", "exec"), {"__name__": "__readme__"})
+    assert capsys.readouterr().out.strip()
+
+
 def test_readme_and_docs_link_only_to_files_that_exist() -> None:
     link = re.compile(r"\]\(([^)#\s]+)(?:#[^)]*)?\)")
     for page in [ROOT / "README.md", ROOT / "CHANGELOG.md", *sorted((ROOT / "docs").rglob("*.md"))]:
