@@ -47,28 +47,24 @@ def test_parsing_the_command_line_imports_no_numerical_library() -> None:
     assert not any(imported.values()), imported
 
 
-def test_a_run_without_figures_imports_no_plotting_library(tmp_path: Path) -> None:
+def _run_code(tmp_path: Path, *options: str) -> tuple[str, Path]:
+    """Code that runs the tiny scenario with ``options`` into ``tmp_path/run``, and that folder."""
     scenario = tmp_path / "tiny.toml"
     scenario.write_text(TINY, encoding="utf-8")
     out = tmp_path / "run"
-    code = (
-        "from abm.cli import main\n"
-        f"assert main(['run', {str(scenario)!r}, '--no-figures', '--quiet', '--out', "
-        f"{str(out)!r}]) == 0"
-    )
+    arguments = ["run", str(scenario), *options, "--quiet", "--out", str(out)]
+    return f"from abm.cli import main\nassert main({arguments!r}) == 0", out
+
+
+def test_a_run_without_figures_imports_no_plotting_library(tmp_path: Path) -> None:
+    code, _ = _run_code(tmp_path, "--no-figures")
     imported = _imported(code, "abm.market", *PLOTTING, *UNUSED_SCIPY)
     assert imported.pop("abm.market"), "the run did not run"
     assert not any(imported.values()), imported
 
 
 def test_a_run_draws_its_figures_without_seaborn(tmp_path: Path) -> None:
-    scenario = tmp_path / "tiny.toml"
-    scenario.write_text(TINY, encoding="utf-8")
-    out = tmp_path / "run"
-    code = (
-        "from abm.cli import main\n"
-        f"assert main(['run', {str(scenario)!r}, '--quiet', '--out', {str(out)!r}]) == 0"
-    )
+    code, out = _run_code(tmp_path)
     imported = _imported(code, "matplotlib", "seaborn", "scipy.stats")
     assert imported == {"matplotlib": True, "seaborn": False, "scipy.stats": False}
     assert sorted(path.name for path in out.glob("*.png")) == ["openness.png", "payoffs.png"]
