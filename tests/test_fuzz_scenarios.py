@@ -59,6 +59,10 @@ def _leaves(data: Any, path: tuple = ()) -> list[tuple]:
     return paths
 
 
+# a refusal is one line: numpy's warnings (overflow, invalid values) would be more lines
+pytestmark = pytest.mark.filterwarnings("error::RuntimeWarning")
+
+
 def _mutate(data: dict, rng: np.random.Generator) -> dict:
     mutant = copy.deepcopy(data)
     paths = _leaves(mutant)

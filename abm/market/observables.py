@@ -93,7 +93,16 @@ def _niche_hhi(clearing: Any) -> float:
 
 
 def compute_observables(model: Any) -> dict[str, float]:
-    """Every entry of :data:`OBSERVABLES` for the current period of ``model``."""
+    """Every entry of :data:`OBSERVABLES` for the current period of ``model``.
+
+    A sum or mean beyond the largest float is reported as inf without numpy's warning (the
+    market refuses such values where they matter, in one line naming the field).
+    """
+    with np.errstate(over="ignore"):
+        return _observables(model)
+
+
+def _observables(model: Any) -> dict[str, float]:
     g = model.generalists
     s = model.specialists
     c = model.closed_firms
