@@ -451,3 +451,15 @@ def test_no_progress_bar_off_a_terminal(tmp_path) -> None:
         check=True,
     )
     assert "\r" not in done.stderr and "\r" not in done.stdout
+
+
+def test_a_reader_that_goes_away_gets_no_traceback() -> None:
+    """``abm schema | head -0``: the pipe breaks; exit 1 as Python advises, nothing on stderr."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "abm", "schema"], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    process.stdout.close()  # before the command writes anything
+    error = process.stderr.read().decode()
+    process.stderr.close()
+    assert process.wait(timeout=60) == 1
+    assert error == ""

@@ -115,3 +115,10 @@ def _run(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         print(f"{args._prog}: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # the reader went away (``abm ... | head``): what was written stays written; send
+        # what is left for standard output to /dev/null so that Python's final flush does not
+        # fail again, and exit as Python's documentation advises for EPIPE
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 1
