@@ -25,6 +25,7 @@ same seed, same run, bit for bit.
 
 from __future__ import annotations
 
+import copy
 import math
 from pathlib import Path
 
@@ -62,8 +63,9 @@ class _Collector(mesa.DataCollector):
     """Mesa's DataCollector, without a deep copy of every value every period.
 
     Mesa copies each reporter's value in case it is mutable; the market's reporters return the
-    step (an int) and the period's observables (floats), so the copies only cost time (a
-    twentieth of a small market's period). Records and tables are Mesa's own.
+    step (an int) and the period's observables (floats), which need no copy (the copies cost a
+    twentieth of a small market's period). A value of another type (a reporter a user added) is
+    still copied. Records and tables are Mesa's own.
     """
 
     def collect(self, model: mesa.Model) -> None:
@@ -73,7 +75,9 @@ class _Collector(mesa.DataCollector):
             return
         for name, source in self.model_reporters.items():
             value = getattr(model, source) if isinstance(source, str) else source(model)
-            self.model_vars[name].append(value)
+            self.model_vars[name].append(
+                value if isinstance(value, int | float) else copy.deepcopy(value)
+            )
 
 
 class MarketModel(mesa.Model):
