@@ -249,13 +249,15 @@ def test_calvanos_initial_q_is_the_discounted_payoff_against_random_opponents():
 
 @pytest.mark.parametrize("payoffs", ["few values (many exact ties)", "continuous"])
 @pytest.mark.parametrize("initial_q", [0.0, 3.0])
-def test_kept_maximisers_choose_exactly_as_a_full_search(payoffs, initial_q):
+def test_kept_maximisers_choose_exactly_as_a_full_search(payoffs, initial_q, monkeypatch):
     """With one state the rule keeps each row's maximisers between updates; every period its
     choice, and the draws it makes, equal a full tie-breaking argmax of the table."""
     import copy
 
     from abm.learning.choice import argmax_ties, maximisers
+    from abm.learning.q_learning import QLearning
 
+    monkeypatch.setattr(QLearning, "KEEP_MAXIMISERS_FROM", 1)  # a small table keeps them too
     n, k = 60, 5
     rule = make_rule(
         "q_learning",
@@ -269,6 +271,7 @@ def test_kept_maximisers_choose_exactly_as_a_full_search(payoffs, initial_q):
         initial_q=initial_q,
     )
     world = np.random.default_rng(2)
+    assert rule._rows is not None
     for _ in range(300):
         mirror = copy.deepcopy(rule.rng)
         greedy = argmax_ties(rule.q_values[:, 0, :], "random", mirror)
@@ -293,7 +296,10 @@ def test_kept_maximisers_choose_exactly_as_a_full_search(payoffs, initial_q):
         assert np.all(kept.rest >= np.where(best, -np.inf, table).max(axis=1))
 
 
-def test_the_q_table_is_changed_only_through_set_q_values():
+def test_the_q_table_is_changed_only_through_set_q_values(monkeypatch):
+    from abm.learning.q_learning import QLearning
+
+    monkeypatch.setattr(QLearning, "KEEP_MAXIMISERS_FROM", 1)
     rule = make_rule("q_learning", 2, 3, np.random.default_rng(0), epsilon=0.0)
     rule.act()
     with pytest.raises(ValueError, match="read-only"):

@@ -114,6 +114,10 @@ class QLearning(LearningRule):
         replace(TIE_BREAK, default="random"),
     )
 
+    #: Tables with at least this many entries (one state) keep each row's maximisers between
+    #: updates; below it a full search each period costs less than keeping them.
+    KEEP_MAXIMISERS_FROM = 1 << 15
+
     def __init__(self, n_agents: int, n_actions: int, rng: np.random.Generator, **params: Any):
         super().__init__(n_agents, n_actions, rng, **params)
         n_states = self.params["n_states"]
@@ -125,8 +129,9 @@ class QLearning(LearningRule):
         self._q = np.zeros((n_agents, n_states, n_actions)) + initial
         self.greedy_policy = np.argmax(self._q, axis=2)
         self.policy_stable_periods = np.zeros(n_agents, dtype=np.int64)
-        # one state: each row's maximisers, kept up to date as single entries change
-        self._rows = _RowMaximisers(self._q[:, 0, :]) if n_states == 1 else None
+        # one state and a large table: each row's maximisers, kept as single entries change
+        kept = n_states == 1 and n_agents * n_actions >= self.KEEP_MAXIMISERS_FROM
+        self._rows = _RowMaximisers(self._q[:, 0, :]) if kept else None
 
     @property
     def q_values(self) -> NDArray[np.float64]:
