@@ -72,7 +72,7 @@ def in_jupyter() -> bool:
 
 #: The project's theme: seaborn's ``set_theme(context="talk", style="whitegrid")`` with the
 #: Okabe–Ito palette, written out as matplotlib settings so that drawing a figure does not import
-#: seaborn (about 1 s of start-up: it imports scipy.stats). ``tests/test_figures.py`` checks that
+#: seaborn (about 1 s of start-up: it imports scipy.stats). ``tests/test_style.py`` checks that
 #: these are still the settings seaborn's theme makes (all but ``image.cmap``: seaborn's "rocket"
 #: exists only once seaborn is imported, and no figure here uses the default colour map).
 THEME: dict[str, object] = {
