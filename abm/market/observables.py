@@ -1,7 +1,7 @@
 """Model-level observables of one period, computed from the population arrays.
 
 :data:`OBSERVABLES` lists every series the DataCollector records, with its meaning; each is a
-plain float so DataCollector copies are cheap.
+plain float, which the market's DataCollector records without a copy.
 """
 
 from __future__ import annotations
