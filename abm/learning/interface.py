@@ -318,25 +318,17 @@ class LearningRule(ABC):
             raise ParameterError(
                 f"payoffs must have shape ({self.n_agents},), got {payoff_array.shape}"
             )
-        if not math.isfinite(payoff_array.sum()):  # a NaN or infinity poisons the sum
-            raise ParameterError("payoffs must be finite")
         forgone_array = None
-        if self.requires_forgone:
-            if forgone is None:
-                raise ParameterError(f"forgone payoffs are required by the {self.name} rule")
+        if self.requires_forgone and forgone is not None:
             forgone_array = np.asarray(forgone, dtype=float)
             if forgone_array.shape != (self.n_agents, self.n_actions):
                 raise ParameterError(
                     f"forgone must have shape ({self.n_agents}, {self.n_actions}), "
                     f"got {forgone_array.shape}"
                 )
-            if not math.isfinite(forgone_array.sum()):
-                raise ParameterError("forgone payoffs must be finite")
-        neighbourhood = None
-        if self.uses == "neighbours" and neighbours is not None:
-            neighbourhood = as_neighbourhood(neighbours, self.n_agents)
         moved = None if next_states is None else self._check_states(next_states, "next_states")
-        self._pending = Observation(action_array, payoff_array, forgone_array, neighbourhood, moved)
+        # the rest (finiteness, a forgone payoff the rule requires) is checked there
+        self.observe_trusted(action_array, payoff_array, forgone_array, neighbours, moved)
 
     def observe_trusted(
         self,
@@ -349,9 +341,9 @@ class LearningRule(ABC):
         """:meth:`observe` for a caller whose arrays are well formed by construction.
 
         The market hands every rule, every period, integer actions in range and payoffs,
-        forgone payoffs and states of the right shapes, so their checks are skipped (they cost
-        a small market a tenth of its period). Finiteness is still checked: a NaN would poison
-        the rule's state silently.
+        forgone payoffs and states of the right shapes, so :meth:`observe`'s checks of those
+        are skipped (they cost a small market a tenth of its period). Finiteness, and a forgone
+        payoff the rule requires, are still checked: a NaN would poison the rule's state.
         """
         if not math.isfinite(payoffs.sum()):
             raise ParameterError("payoffs must be finite")
