@@ -23,11 +23,13 @@ from tests.test_market_model import busy_config
 COUNTERFACTUAL = LearningConfig("best_response", {"inertia": 0.0}, "counterfactual")
 #: sha256 of the model-level time series of ``busy_config(rule)`` (seed 7, 40 periods),
 #: computed with the market before the firm-size mechanism existed (main at 81a8da8); logit's
-#: recomputed when its prices became one root per niche (the series moved by at most 5e-10).
+#: recomputed when its prices became one root per niche (the series moved by at most 5e-10);
+#: all three when the observables became per-replication sums and each logit markup stopped on
+#: its own convergence (batched replications; the series moved by at most 6e-16, relative).
 BEFORE = {
-    "captive": "6ac0a80fdbe5be9bd776d08d5fa3beea62feecd99aa776f0a0b56fdd40b9dcd8",
-    "limit_pricing": "287dda18c9c1f8ecd6ebbf0315ca461b28c7ae2439f28e8c90690f2e12598454",
-    "logit": "86418e977c52208b1d1758ef30ff325b9a5084af49f8d330930987dd81bb190a",
+    "captive": "e59699a51a7066546928336507645db9aec1e6f499676636716c2371e25f7f67",
+    "limit_pricing": "490b8574fc1f06d6c86e54ceb5edcf1cbb7bfc6ee12848192d5c0954a0868e56",
+    "logit": "3d7fc6a00fa95092fc53c8f47d1e7847704c43cdf028e5db45eca4b8690a213f",
 }
 
 

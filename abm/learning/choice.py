@@ -9,6 +9,8 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
+from abm.learning.streams import uniform_rows
+
 TIE_BREAKS = ("lowest", "random")
 """How an argmax with several maximisers is resolved: lowest action index, or uniformly."""
 
@@ -81,7 +83,8 @@ def draw_among_ties(
         values: The rows, shape ``(n, K)``.
         chosen: Each row's first maximiser (changed in place and returned).
         counts: Each row's number of maximisers.
-        rng: Draws one uniform per tied row, in row order.
+        rng: Draws one uniform per tied row, in row order (stacked replications: each from its
+            replication's generator).
         best: :func:`maximisers` of ``values`` if already computed (else only the tied rows'
             are).
     """
@@ -89,7 +92,7 @@ def draw_among_ties(
     # their count; rows with one need no draw, which keeps large populations cheap.
     tied = np.flatnonzero(counts > 1)
     if tied.size:
-        pick = (rng.random(tied.size) * counts[tied]).astype(np.intp)
+        pick = (uniform_rows(rng, tied, values.shape[0]) * counts[tied]).astype(np.intp)
         # the maximisers of the tied rows in row-major order: row r's k-th one sits at the
         # row's offset (the maximisers of the rows before it) plus k
         where = np.flatnonzero(best[tied] if best is not None else maximisers(values[tied]))

@@ -28,6 +28,7 @@ from numpy.typing import ArrayLike, NDArray
 from abm.errors import ParameterError, check_choice, check_range, describe_range
 from abm.learning.neighbourhood import Neighbourhood, as_neighbourhood
 from abm.learning.registry import resolve_parameters
+from abm.learning.streams import ReplicaStreams
 
 
 @dataclass(frozen=True)
@@ -197,7 +198,7 @@ class LearningRule(ABC):
         check_range("n_actions", n_actions, 1)
         if int(n_agents) != n_agents or int(n_actions) != n_actions:
             raise ParameterError("n_agents and n_actions must be whole numbers")
-        if not isinstance(rng, np.random.Generator):
+        if not isinstance(rng, np.random.Generator | ReplicaStreams):
             raise TypeError("rng must be a numpy.random.Generator (np.random.default_rng(seed))")
         self.n_agents = int(n_agents)
         self.n_actions = int(n_actions)

@@ -132,13 +132,30 @@ def _markup_at(target: FloatArray, start: FloatArray) -> FloatArray:
         np.where(target > 0.0, 0.5 * (target + root), 2.0 / (root - np.minimum(target, 0.0)))
     )
     y = np.minimum(start, cap)
+    # Each element stops at its own convergence, so its result never depends on the others
+    # (stacked replications clear bit for bit as they would alone); the ones still moving are
+    # carried on in a compacted array.
+    rows: IntArray | None = None  # None: every element is still moving
+    current = y
     for _ in range(_ITERATIONS):
-        x = np.exp(y)
-        step = (x + y - np.log1p(x) - target) / (x + 1.0 / (1.0 + x))
-        y = np.minimum(y - step, cap)
-        # (array methods, not np.max: this test runs several times a clearing)
-        if not step.size or abs(step).max() <= 1e-15 * (1.0 + abs(y).max()):
+        x = np.exp(current)
+        step = (x + current - np.log1p(x) - target) / (x + 1.0 / (1.0 + x))
+        current = np.minimum(current - step, cap)
+        done = abs(step) <= 1e-15 * (1.0 + abs(current))
+        if done.all():
             break
+        if done.any():
+            if rows is None:
+                y = current
+                rows = np.flatnonzero(~done)
+            else:
+                y[rows] = current
+                rows = rows[~done]
+            moving = ~done
+            current, target, cap = current[moving], target[moving], cap[moving]
+    if rows is None:
+        return current
+    y[rows] = current
     return y
 
 

@@ -18,6 +18,7 @@ from numpy.typing import NDArray
 from scipy.special import ndtr, ndtri
 
 from abm.errors import ParameterError, check_choice, check_range
+from abm.learning.streams import ReplicaStreams
 
 Kind = Literal["constant", "uniform", "normal", "lognormal", "list"]
 KINDS: tuple[str, ...] = typing.get_args(Kind)
@@ -113,6 +114,9 @@ class Distribution:
         one uniform whatever the truncation.
         """
         self.check(name)
+        if isinstance(rng, ReplicaStreams):  # stacked replications: each draws its own n
+            per = n // rng.replications
+            return np.concatenate([self.sample(one, per, name) for one in rng.generators])
         if self.kind == "constant":
             return np.full(n, float(self.value))
         if self.kind == "list":

@@ -35,6 +35,7 @@ import numpy as np
 import pandas as pd
 
 from abm.errors import ParameterError
+from abm.learning.streams import ReplicaStreams
 from abm.market.agents import ClosedFirm, Generalist, Regulator, Specialist
 from abm.market.clearing import (
     Clearing,
@@ -119,32 +120,58 @@ class MarketModel(mesa.Model):
             raise ParameterError(f"rng must be a non-negative integer seed, got {rng}")
         super().__init__(rng=None if rng is None else int(rng))
         self.seed = rng
+        self._build(config, [self.rng])
+        self._create_agents()
+        self._start_collecting()
+
+    def _build(self, config: MarketConfig | None, roots: list[np.random.Generator]) -> None:
+        """The populations, customers and policy of ``len(roots)`` stacked replications.
+
+        Replication r draws everything from ``roots[r]``, split into one child generator per
+        population with ``Generator.spawn``; stacked replications (``len(roots) > 1``, see
+        :class:`abm.market.batch.BatchMarket`) draw through :class:`ReplicaStreams`.
+        """
         self.config = config if config is not None else MarketConfig()
         self.config.validate()
         cfg = self.config
-        g_rng, s_rng, c_rng, d_rng = self.rng.spawn(4)  # one child generator per population
+        self.replications = len(roots)
+        children = [root.spawn(4) for root in roots]  # one child generator per population
+        if self.replications == 1:
+            g_rng, s_rng, c_rng, d_rng = children[0]
+        else:
+            g_rng, s_rng, c_rng, d_rng = (
+                ReplicaStreams([child[k] for child in children]) for k in range(4)
+            )
+        replications = self.replications
         niches = int(cfg.demand.niches)
-        self.generalists = Generalists(cfg.generalists, g_rng, cfg.frontier.open_bar)
-        self.specialists = Specialists(cfg.specialists, cfg.generalists.count, niches, s_rng)
-        self.closed_firms = ClosedFirms(cfg.closed_firms, niches, c_rng, cfg.demand.precision)
+        self.generalists = Generalists(cfg.generalists, g_rng, cfg.frontier.open_bar, replications)
+        self.specialists = Specialists(
+            cfg.specialists, cfg.generalists.count, niches, s_rng, replications
+        )
+        self.closed_firms = ClosedFirms(
+            cfg.closed_firms, niches, c_rng, cfg.demand.precision, replications
+        )
         # firm size: a fifth child generator only when the in-house counts are random draws
         # (spawning does not move the others, so the four populations draw as without it)
         in_house = cfg.firm_size.in_house
+        root = roots[0]  # (firm size, catch-up hazard and valuations: single runs only)
         f_rng = (
-            self.rng.spawn(1)[0]
+            root.spawn(1)[0]
             if in_house.kind not in ("constant", "list")
             else np.random.default_rng(0)
         )
         self.in_house = InHouse(cfg.firm_size, self.generalists.count, niches, f_rng)
         # an uncertain catch-up draws its arrival from its own generator, spawned after the
         # others (so they draw as without it)
-        self._arrival_rng = self.rng.spawn(1)[0] if cfg.frontier.catchup_hazard < 1.0 else None
+        self._arrival_rng = root.spawn(1)[0] if cfg.frontier.catchup_hazard < 1.0 else None
         self.catchup_arrived = False
-        customers = draw(cfg.demand.customers, d_rng, niches, "demand.customers", 0.0)
+        customers = draw(
+            cfg.demand.customers, d_rng, niches * replications, "demand.customers", 0.0
+        )
         self.customers = customers
         self.niche_size = customers * cfg.demand.days_per_period
         # customers' valuation scales: their own generator too, spawned only when they vary
-        self.valuations = self._draw_valuations()
+        self.valuations = self._draw_valuations(root)
         self.policy = Policy(cfg.regulator)
         self.value_function = self.closed_firms.value_function
         self.floor_value = float(self.value_function(cfg.frontier.floor_compute))
@@ -167,6 +194,8 @@ class MarketModel(mesa.Model):
             else None
         )
 
+    def _create_agents(self) -> None:
+        """The Mesa agents (views of the population arrays) and the regulator."""
         Generalist.create_agents(
             self,
             self.generalists.count,
@@ -194,6 +223,8 @@ class MarketModel(mesa.Model):
             if learner is not None:
                 learner.bind_state(self._state_value)
 
+    def _start_collecting(self) -> None:
+        """Period 0's observables, recorded by the DataCollector."""
         self._snapshots: list[pd.DataFrame] = []
         self._network: nx.DiGraph | None = None
         self._network_step = -1
@@ -231,7 +262,7 @@ class MarketModel(mesa.Model):
         g.act()  # 2. actions
         s.act(g)
         c.act()
-        self.open_share = float(np.count_nonzero(g.is_open)) / g.count
+        self.open_share = self._open_share_now()
         self.outside = self._outside_now()  # 3. the free open model
         clearing = self._clear()  # 4. clearing
         self.clearing = clearing
@@ -250,6 +281,15 @@ class MarketModel(mesa.Model):
         for _ in range(int(steps)):
             self.step()
         return self
+
+    def _open_share_now(self) -> float:
+        """Share of generalists releasing with ω ≥ the open bar."""
+        g = self.generalists
+        return float(np.count_nonzero(g.is_open)) / g.count
+
+    def _outside_by_niche(self) -> np.ndarray:
+        """The free open model's value per customer-day in each niche."""
+        return np.full(self.niche_size.shape, self.outside)
 
     def _outside_value(self, best_alpha0: np.ndarray) -> np.ndarray:
         """Value per customer-day of the free open model given the best open α0 (−inf: none)."""
@@ -272,12 +312,12 @@ class MarketModel(mesa.Model):
         self.open_compute = float(self.value_function.compute_for_value(value))
         return value
 
-    def _draw_valuations(self) -> Valuations | None:
+    def _draw_valuations(self, root: np.random.Generator) -> Valuations | None:
         """Each customer's valuation scale (its own generator, spawned last), or None (all 1)."""
         demand = self.config.demand
         if not demand.varied_valuations:
             return None
-        rng = self.rng.spawn(1)[0]
+        rng = root.spawn(1)[0]
         scales = [
             draw(demand.valuations, rng, int(count), "demand.valuations", 0.0)
             for count in self.customers
@@ -332,7 +372,7 @@ class MarketModel(mesa.Model):
             ih.product = np.full(ih.count, -1, dtype=np.intp)
             ih.product[own] = derivatives.size + np.arange(own.size)
         c.product = derivatives.size + own.size + np.arange(c.count, dtype=np.intp)
-        base = s.base[derivatives]
+        base = s.base_index[derivatives]
         value = np.concatenate(
             (
                 self._derivative_value(g.alpha0[base], s.effort[derivatives]),
@@ -340,7 +380,7 @@ class MarketModel(mesa.Model):
                 c.value,
             )
         )
-        niche = np.concatenate((s.niche[derivatives], ih.niche[own], c.niche))
+        niche = np.concatenate((s.niche_index[derivatives], ih.niche[own], c.niche_index))
         captive_outside = np.concatenate(
             (
                 np.zeros(derivatives.size + own.size, dtype=bool),
@@ -356,7 +396,7 @@ class MarketModel(mesa.Model):
             value,
             captive_outside,
             self.niche_size,
-            np.full(self.niche_size.shape, self.outside),
+            self._outside_by_niche(),
             demand.precision,
             np.concatenate((s.price[derivatives], ih.price[own], c.price)),  # last period's
             self.valuations,
@@ -375,7 +415,7 @@ class MarketModel(mesa.Model):
         cfg = self.config
         g, s, c = self.generalists, self.specialists, self.closed_firms
         matched = s.matched
-        safe_base = np.where(s.base < g.count, s.base, 0)
+        safe_base = s.base_index
         # product −1 (no derivative) reads the appended sentinel
         s.revenue = np.append(clearing.revenue, 0.0)[s.product]
         s.price = np.append(clearing.price, np.nan)[s.product]
@@ -383,15 +423,15 @@ class MarketModel(mesa.Model):
         s.delta = bargained_share(cfg.bargaining, s.revenue, s.effort_cost, cfg.delta)
         s.alpha1 = np.where(matched, g.alpha0[safe_base] + s.effort, np.nan)
         s.utility = np.where(matched, (1.0 - s.delta) * s.revenue - s.effort_cost, 0.0)
-        revenue = np.bincount(
-            s.base[matched], weights=(s.delta * s.revenue)[matched], minlength=g.count
-        )
+        base = safe_base[matched]
+        revenue = np.bincount(base, weights=(s.delta * s.revenue)[matched], minlength=g.count)
         if self.in_house.on:
             revenue = revenue + self._settle_firm_size(clearing)
         g.settle(revenue, theta, penalty)
-        g.derivatives = np.bincount(s.base[matched], minlength=g.count)
-        total = g.derivatives.sum()
-        g.share = g.derivatives / total if total else np.zeros(g.count)
+        g.derivatives = np.bincount(base, minlength=g.count)
+        by_replication = g.derivatives.reshape(self.replications, -1)
+        total = by_replication.sum(axis=1, keepdims=True)  # derivatives per replication
+        g.share = (by_replication / np.maximum(total, 1)).ravel()
         c.settle(clearing, cfg.demand.days_per_period)
 
     def _settle_firm_size(self, clearing: Clearing) -> np.ndarray:
@@ -471,11 +511,12 @@ class MarketModel(mesa.Model):
         forgone[:, : grid.size] = g.own_terms(
             np.broadcast_to(grid, (g.count, grid.size)), theta, penalty
         )
-        chose = np.flatnonzero(s.base < g.count)
+        chose = np.flatnonzero(s.base < s.none_action)
         if chose.size:
-            base = s.base[chose]
+            base = s.base_index[chose]
             if_open, if_closed = g.outside_if(self._outside_value)
-            niche, value = s.niche[chose], self._derivative_value(g.alpha0[base], s.effort[chose])
+            niche = s.niche_index[chose]
+            value = self._derivative_value(g.alpha0[base], s.effort[chose])
             product = s.product[chose]
             revenue_open = clearing.deviation_revenue(niche, value, product, if_open[base])
             revenue_closed = clearing.deviation_revenue(niche, value, product, if_closed[base])
@@ -537,14 +578,20 @@ class MarketModel(mesa.Model):
         sold = clearing.deviation_sales(niche, value, product)
         return np.where(base_closed, self.in_house.licence_margin * sold, 0.0)
 
+    def _by_specialist(self, values: np.ndarray) -> np.ndarray:
+        """Per specialist (rows), the generalists' ``values`` of its replication (columns)."""
+        if self.replications == 1:
+            return values[None, :]
+        return values.reshape(self.replications, -1)[self.specialists.replica]
+
     def _base_forgone(self, clearing: Clearing) -> np.ndarray:
         """U_D of building on each generalist (or none), own effort and everyone else fixed."""
         g, s = self.generalists, self.specialists
-        value = self._derivative_value(g.alpha0[None, :], s.effort[:, None])
-        revenue = clearing.deviation_revenue(s.niche[:, None], value, s.product[:, None])
-        cost = s.effort_cost_at(s.effort[:, None], g.released[None, :])
+        value = self._derivative_value(self._by_specialist(g.alpha0), s.effort[:, None])
+        revenue = clearing.deviation_revenue(s.niche_index[:, None], value, s.product[:, None])
+        cost = s.effort_cost_at(s.effort[:, None], self._by_specialist(g.released))
         delta = bargained_share(self.config.bargaining, revenue, cost, self.config.delta)
-        payoff = np.where(g.participates[None, :], (1.0 - delta) * revenue - cost, 0.0)
+        payoff = np.where(self._by_specialist(g.participates), (1.0 - delta) * revenue - cost, 0.0)
         if self.in_house.on:  # the licence on closed bases
             closed = g.participates & ~g.is_open
             payoff = payoff - self._licence_fees(clearing, value, closed[None, :])
@@ -553,10 +600,10 @@ class MarketModel(mesa.Model):
     def _effort_forgone(self, clearing: Clearing) -> np.ndarray:
         """U_D of each effort level on the chosen base (0 everywhere when unmatched)."""
         g, s = self.generalists, self.specialists
-        safe = np.where(s.base < g.count, s.base, 0)
+        safe = s.base_index
         grid = s.effort_grid[None, :]
         value = self._derivative_value(g.alpha0[safe, None], grid)
-        revenue = clearing.deviation_revenue(s.niche[:, None], value, s.product[:, None])
+        revenue = clearing.deviation_revenue(s.niche_index[:, None], value, s.product[:, None])
         cost = s.effort_cost_at(grid, g.released[safe, None])
         delta = bargained_share(self.config.bargaining, revenue, cost, self.config.delta)
         payoff = (1.0 - delta) * revenue - cost

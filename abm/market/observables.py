@@ -6,13 +6,11 @@ plain float, which the market's DataCollector records without a copy.
 
 from __future__ import annotations
 
-import math
 from functools import partial
 from typing import Any
 
 import numpy as np
 
-from abm.market.network import herfindahl
 from abm.market.populations import ABSTAIN, COMPLY, FREE, PAY
 
 OBSERVABLES: dict[str, str] = {
@@ -53,47 +51,86 @@ OBSERVABLES: dict[str, str] = {
 }
 
 
-def _mean(values: np.ndarray) -> float:
-    return float(values.mean()) if values.size else float("nan")
+def _quartiles(values: np.ndarray, group: np.ndarray, n_groups: int) -> np.ndarray:
+    """The 25th, 50th and 75th percentiles of each group's values, shape ``(n_groups, 3)``.
 
-
-def _quartiles(values: np.ndarray) -> list[float]:
-    """The 25th, 50th and 75th percentiles, bit for bit as ``np.quantile`` (linear) has them.
-
-    One sort, then numpy's interpolation a + (b − a)·t (b − (b − a)(1 − t) from t ≥ ½) in
-    Python floats: ``np.quantile`` costs a small market a tenth of its period.
+    Bit for bit as ``np.quantile`` (linear) has them for each group alone: one sort by group
+    and value, then numpy's interpolation a + (b − a)·t (b − (b − a)(1 − t) from t ≥ ½). NaN
+    for an empty group. (``np.quantile`` per group would cost a small market a tenth of its
+    period.)
     """
+    result = np.full((n_groups, 3), np.nan)
     if not values.size:
-        return [math.nan] * 3
-    ordered = np.sort(values).tolist()
-    last = len(ordered) - 1
-    quartiles = []
-    for level in (0.25, 0.5, 0.75):
+        return result
+    ordered = values[np.lexsort((values, group))]
+    counts = np.bincount(group, minlength=n_groups)
+    present = np.flatnonzero(counts)
+    first = (np.cumsum(counts) - counts)[present]
+    last = counts[present] - 1
+    for column, level in enumerate((0.25, 0.5, 0.75)):
         index = last * level
-        below = math.floor(index)
+        below = np.floor(index)
         weight = index - below
-        low, high = ordered[below], ordered[min(below + 1, last)]
+        low = ordered[first + below.astype(np.intp)]
+        high = ordered[first + np.minimum(below.astype(np.intp) + 1, last)]
         step = high - low
-        quartiles.append(high - step * (1 - weight) if weight >= 0.5 else low + step * weight)
-    return quartiles
+        result[present, column] = np.where(
+            weight >= 0.5, high - step * (1 - weight), low + step * weight
+        )
+    return result
 
 
-def _niche_hhi(clearing: Any) -> float:
-    """Mean over niches with revenue of Σ (revenue share)²."""
+class _Groups:
+    """Sums and means of a population's values within each replication (R rows).
+
+    Whole-population sums reduce each replication's contiguous row as numpy reduces a
+    one-dimensional array; sums over some agents (a mask) add them in agent order. Either way a
+    replication's figure is the same whether it runs alone or stacked with others.
+    """
+
+    def __init__(self, count: int, replications: int) -> None:
+        self.replications = replications
+        self.per = count // replications
+        self.replica = np.repeat(np.arange(replications, dtype=np.intp), self.per)
+
+    def total(self, values: np.ndarray) -> np.ndarray:
+        return np.asarray(values, dtype=float).reshape(self.replications, self.per).sum(axis=1)
+
+    def mean(self, values: np.ndarray) -> np.ndarray:
+        if not self.per:
+            return np.full(self.replications, np.nan)
+        return self.total(values) / self.per
+
+    def count(self, mask: np.ndarray) -> np.ndarray:
+        return np.bincount(self.replica[mask], minlength=self.replications).astype(float)
+
+    def masked_mean(self, values: np.ndarray, mask: np.ndarray, count: np.ndarray) -> np.ndarray:
+        total = np.bincount(self.replica[mask], weights=values[mask], minlength=self.replications)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.where(count > 0, total / np.maximum(count, 1.0), np.nan)
+
+
+def _niche_hhi(clearing: Any, replications: int) -> np.ndarray:
+    """Per replication, the mean over niches with revenue of Σ (revenue share)²."""
     if clearing is None or clearing.revenue.size == 0:
-        return float("nan")
+        return np.full(replications, np.nan)
     n = clearing.n_niches
     total = np.bincount(clearing.niche, weights=clearing.revenue, minlength=n)
     selling = total > 0
-    if not selling.any():
-        return float("nan")
-    shares = clearing.revenue / np.where(total > 0, total, 1.0)[clearing.niche]
+    shares = clearing.revenue / np.where(selling, total, 1.0)[clearing.niche]
     hhi = np.bincount(clearing.niche, weights=shares**2, minlength=n)
-    return float(hhi[selling].mean())
+    niches = _Groups(n, replications)
+    count = niches.count(selling)
+    return niches.masked_mean(hhi, selling, count)
 
 
 def compute_observables(model: Any) -> dict[str, float]:
-    """Every entry of :data:`OBSERVABLES` for the current period of ``model``.
+    """Every entry of :data:`OBSERVABLES` for the current period of a single-run ``model``."""
+    return dict(zip(OBSERVABLES, observable_table(model)[0].tolist(), strict=True))
+
+
+def observable_table(model: Any) -> np.ndarray:
+    """Every entry of :data:`OBSERVABLES` for the current period, one row per replication.
 
     A sum or mean beyond the largest float is reported as inf without numpy's warning (the
     market refuses such values where they matter, in one line naming the field).
@@ -102,56 +139,76 @@ def compute_observables(model: Any) -> dict[str, float]:
         return _observables(model)
 
 
-def _observables(model: Any) -> dict[str, float]:
+def _observables(model: Any) -> np.ndarray:
     g = model.generalists
     s = model.specialists
     c = model.closed_firms
-    released = g.openness[g.participates]
-    quartiles = _quartiles(released)
-    regime_counts = np.bincount(g.regime, minlength=4) / g.count
-    penalties = float(g.penalty_paid.sum())
-    utility_g = float(g.utility.sum())
-    utility_s = float(s.utility.sum())
-    profit_c = float(c.profit.sum())
+    reps = int(getattr(model, "replications", 1))
+    gens, specs, firms = (_Groups(pop.count, reps) for pop in (g, s, c))
+    releasing = gens.count(g.participates)
+    quartiles = _quartiles(g.openness[g.participates], gens.replica[g.participates], reps)
+    regimes = np.bincount(g.regime + 4 * gens.replica, minlength=4 * reps).reshape(reps, 4)
+    regimes = regimes / gens.per
+    utility_g = gens.total(g.utility)
+    utility_s = specs.total(s.utility)
+    profit_c = firms.total(c.profit)
     clearing = model.clearing
-    surplus = float(clearing.consumer_surplus.sum()) if clearing is not None else 0.0
-    return {
-        "theta": float(np.mean(model.theta)),
-        "penalty": float(np.mean(model.penalty)),
-        "participation": float(g.participates.mean()),
-        "mean_openness": _mean(released),
-        "openness_q25": float(quartiles[0]),
-        "openness_median": float(quartiles[1]),
-        "openness_q75": float(quartiles[2]),
-        "open_share": float(model.open_share),
-        "share_free": float(regime_counts[FREE]),
-        "share_comply": float(regime_counts[COMPLY]),
-        "share_pay": float(regime_counts[PAY]),
-        "share_abstain": float(regime_counts[ABSTAIN]),
-        "penalties_paid": penalties,
+    surplus = (
+        _Groups(clearing.n_niches, reps).total(clearing.consumer_surplus)
+        if clearing is not None
+        else np.zeros(reps)
+    )
+    matched = s.matched
+    n_matched = specs.count(matched)
+    total = g.derivatives.reshape(reps, -1).sum(axis=1, keepdims=True)
+    shares = g.derivatives.reshape(reps, -1) / np.where(total > 0, total, 1)
+    outside = np.broadcast_to(model.outside, (reps,))
+    open_compute = np.broadcast_to(model.open_compute, (reps,))
+    if c.count:
+        best = c.compute.reshape(reps, -1).max(axis=1)
+        gap = np.log10(best / open_compute)
+        margin = firms.mean(c.value - np.repeat(outside, firms.per))
+    else:
+        gap = margin = np.full(reps, np.nan)
+    columns = {
+        "theta": np.mean(model.theta),
+        "penalty": np.mean(model.penalty),
+        "participation": releasing / gens.per,
+        "mean_openness": gens.masked_mean(g.openness, g.participates, releasing),
+        "openness_q25": quartiles[:, 0],
+        "openness_median": quartiles[:, 1],
+        "openness_q75": quartiles[:, 2],
+        "open_share": model.open_share,
+        "share_free": regimes[:, FREE],
+        "share_comply": regimes[:, COMPLY],
+        "share_pay": regimes[:, PAY],
+        "share_abstain": regimes[:, ABSTAIN],
+        "penalties_paid": gens.total(g.penalty_paid),
         "utility_generalists": utility_g,
         "utility_specialists": utility_s,
         "closed_profit": profit_c,
         "consumer_surplus": surplus,
         "welfare": utility_g + utility_s + profit_c + surplus,
-        "mean_alpha0": float(g.alpha0.mean()),
-        "mean_alpha1": _mean(s.alpha1[s.matched]),
-        "mean_effort": _mean(s.effort[s.matched]),
-        "mean_price": _mean(s.price[s.matched]),
-        "matched_specialists": float(s.matched.sum()),
-        "hhi": herfindahl(g.derivatives),
-        "niche_hhi": _niche_hhi(clearing),
-        "open_frontier": float(model.open_compute),
-        "open_value": float(model.outside),
-        "closed_mean_compute": _mean(c.compute),
-        "closed_mean_price": _mean(c.price),
-        "closed_revenue": float(c.revenue.sum()),
-        "upgrade_incentive": _mean(c.upgrade_incentive),
-        "closed_margin": _mean(c.value - model.outside),
-        "open_closed_gap": (
-            float(np.log10(c.compute.max() / model.open_compute)) if c.count else float("nan")
-        ),
+        "mean_alpha0": gens.mean(g.alpha0),
+        "mean_alpha1": specs.masked_mean(s.alpha1, matched, n_matched),
+        "mean_effort": specs.masked_mean(s.effort, matched, n_matched),
+        "mean_price": specs.masked_mean(s.price, matched, n_matched),
+        "matched_specialists": n_matched,
+        "hhi": (shares**2).sum(axis=1),
+        "niche_hhi": _niche_hhi(clearing, reps),
+        "open_frontier": open_compute,
+        "open_value": outside,
+        "closed_mean_compute": firms.mean(c.compute),
+        "closed_mean_price": firms.mean(c.price),
+        "closed_revenue": firms.total(c.revenue),
+        "upgrade_incentive": firms.mean(c.upgrade_incentive),
+        "closed_margin": margin,
+        "open_closed_gap": gap,
     }
+    table = np.empty((reps, len(OBSERVABLES)))
+    for column, name in enumerate(OBSERVABLES):
+        table[:, column] = columns[name]
+    return table
 
 
 def reporter(name: str) -> partial[float]:

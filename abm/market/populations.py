@@ -19,6 +19,7 @@ from numpy.typing import NDArray
 
 from abm.errors import ParameterError
 from abm.learning import LearningRule, make_rule, rule_info
+from abm.learning.streams import ReplicaStreams
 from abm.market.clearing import Clearing
 from abm.market.config import (
     ClosedFirmConfig,
@@ -190,10 +191,18 @@ class Generalists(PerAgentState):
             return np.asarray(REGIMES, dtype=object)[self.regime]
         return getattr(self, name)
 
-    def __init__(self, config: GeneralistConfig, rng: np.random.Generator, open_bar: float) -> None:
+    def __init__(
+        self,
+        config: GeneralistConfig,
+        rng: np.random.Generator | ReplicaStreams,
+        open_bar: float,
+        replications: int = 1,
+    ) -> None:
         self.config = config
         self.open_bar = open_bar
-        n = int(config.count)
+        self.replications = replications
+        self.per_replication = int(config.count)
+        n = self.per_replication * replications
         self.count = n
         self.alpha0 = draw(config.alpha0, rng, n, "generalists.alpha0", 0.0, low_open=True)
         self.licensing = draw(config.licensing, rng, n, "generalists.licensing", 0.0)
@@ -290,13 +299,21 @@ class Generalists(PerAgentState):
         ``outside_value(best_alpha0)`` maps the best open α0 (−inf: none) to the outside
         option's value per customer-day.
         """
-        strength = np.where(self.is_open, self.alpha0, -np.inf)
-        order = np.argsort(strength)[::-1]
-        best = strength[order[0]] if self.count else -np.inf
-        second = strength[order[1]] if self.count > 1 else -np.inf
-        without = np.full(self.count, best)
-        if self.count:
-            without[order[0]] = second
+        if not self.count:
+            return outside_value(np.zeros(0)), outside_value(np.zeros(0))
+        # per replication: the best open α0, the runner-up, and who holds the best
+        strength = np.where(self.is_open, self.alpha0, -np.inf).reshape(self.replications, -1)
+        leader = np.argmax(strength, axis=1)
+        rows = np.arange(self.replications)
+        best = strength[rows, leader]
+        if strength.shape[1] > 1:
+            rest = strength.copy()
+            rest[rows, leader] = -np.inf
+            second = rest.max(axis=1)
+        else:
+            second = np.full(self.replications, -np.inf)
+        without = np.repeat(best, self.per_replication)
+        without[rows * self.per_replication + leader] = second
         with_self = np.maximum(without, self.alpha0)
         return outside_value(with_self), outside_value(without)
 
@@ -323,19 +340,26 @@ class Specialists(PerAgentState):
         config: SpecialistConfig,
         n_generalists: int,
         n_niches: int,
-        rng: np.random.Generator,
+        rng: np.random.Generator | ReplicaStreams,
+        replications: int = 1,
     ) -> None:
         self.config = config
-        n = int(config.count)
+        per = int(config.count)
+        n = per * replications
         self.count = n
-        self.n_generalists = n_generalists
+        self.n_generalists = n_generalists  # per replication
+        # the replication of each row; stacked populations index the generalists and niches
+        # of their own replication (base_index, niche_index)
+        self.replica = np.repeat(np.arange(replications, dtype=np.intp), per)
+        self.base_offset = self.replica * n_generalists if replications > 1 else None
         self.cost = draw(
             config.specialist_cost, rng, n, "specialists.specialist_cost", 0.0, low_open=True
         )
         self.leverage = draw(config.openness_leverage, rng, n, "specialists.openness_leverage", 0.0)
         self.niche = rng.integers(n_niches, size=n).astype(np.intp)
+        self.niche_index = self.niche + self.replica * n_niches if replications > 1 else self.niche
         self.none_action = n_generalists
-        self.fixed_base = np.arange(n, dtype=np.intp) % n_generalists
+        self.fixed_base = np.tile(np.arange(per, dtype=np.intp) % n_generalists, replications)
         self.base_learner: Learner | None = None
         if config.matching == "learned" and n > 0:
             self.base_learner = Learner(
@@ -357,6 +381,7 @@ class Specialists(PerAgentState):
         self.effort_action = np.zeros(n, dtype=np.intp)
         self.effort = np.zeros(n)
         self.matched = np.zeros(n, dtype=bool)
+        self.base_index = np.zeros(n, dtype=np.intp)
         self.product = np.full(n, -1, dtype=np.intp)
         self.delta = np.zeros(n)
         self.alpha1 = np.full(n, np.nan)
@@ -380,6 +405,9 @@ class Specialists(PerAgentState):
         self.effort = self.effort_grid[self.effort_action]
         has_base = self.base < self.n_generalists
         safe = np.where(has_base, self.base, 0)
+        if self.base_offset is not None:
+            safe = safe + self.base_offset
+        self.base_index = safe  # the chosen base's row among the generalists (0 when none)
         self.matched = has_base & generalists.participates[safe]
 
     def effort_cost_at(
@@ -422,14 +450,18 @@ class ClosedFirms(PerAgentState):
         self,
         config: ClosedFirmConfig,
         n_niches: int,
-        rng: np.random.Generator,
+        rng: np.random.Generator | ReplicaStreams,
         precision: float = 1.0,
+        replications: int = 1,
     ) -> None:
         self.config = config
-        n = int(config.count)
+        per = int(config.count)
+        n = per * replications
         self.count = n
         self.value_function = resolve_value(config.value)
-        self.niche = np.arange(n, dtype=np.intp) % n_niches
+        self.niche = np.tile(np.arange(per, dtype=np.intp) % n_niches, replications)
+        self.replica = np.repeat(np.arange(replications, dtype=np.intp), per)
+        self.niche_index = self.niche + self.replica * n_niches if replications > 1 else self.niche
         initial = draw(
             config.initial_compute, rng, n, "closed_firms.initial_compute", 0.0, low_open=True
         )
@@ -550,7 +582,7 @@ class ClosedFirms(PerAgentState):
         self.cumulative_revenue = self.cumulative_revenue + self.revenue
         upgraded = self.compute * self.config.upgrade_factor
         gain = clearing.deviation_revenue(
-            self.niche, self.value_function(upgraded), self.product, captive_outside=True
+            self.niche_index, self.value_function(upgraded), self.product, captive_outside=True
         )
         self.upgrade_incentive = (
             gain
@@ -561,7 +593,10 @@ class ClosedFirms(PerAgentState):
     def counterfactual(self, clearing: Clearing, days: float) -> FloatArray:
         """Profit of every compute level, the other firms' and products' actions unchanged."""
         revenue = clearing.deviation_revenue(
-            self.niche[:, None], self.level_value, self.product[:, None], captive_outside=True
+            self.niche_index[:, None],
+            self.level_value,
+            self.product[:, None],
+            captive_outside=True,
         )
         return revenue - self.amortised_cost(self.levels, days)
 
