@@ -152,6 +152,7 @@ def run_chunk(task: ChunkTask) -> dict[str, Any]:
 
     simulate = task.simulate or default_simulate
     output = task.scenario.output
+    stacked = {} if task.simulate is not None else _stacked_runs(task)
     rows: list[dict[str, Any]] = []
     series: list[pd.DataFrame] = []
     agents: list[pd.DataFrame] = []
@@ -164,7 +165,7 @@ def run_chunk(task: ChunkTask) -> dict[str, Any]:
             **spec.params,
         }
         try:
-            tables = simulate(
+            tables = stacked.get(spec.run_id) or simulate(
                 task.scenario.market_data(spec.params),
                 spec.seed,
                 task.steps,
@@ -184,6 +185,34 @@ def run_chunk(task: ChunkTask) -> dict[str, Any]:
         "timeseries": pd.concat(series, ignore_index=True) if series else None,
         "agents": pd.concat(agents, ignore_index=True) if agents else None,
     }
+
+
+def _stacked_runs(task: ChunkTask) -> dict[int, dict[str, Any]]:
+    """The chunk's runs of each point, run as stacked replications where the market allows.
+
+    Returns each run's tables by run id, exactly as one by one. A point whose batch fails is
+    left out, so that its runs go one by one and each failure is recorded with its own run.
+    """
+    from abm.experiments.simulate import simulate_replications
+
+    by_point: dict[int, list[RunSpec]] = {}
+    for spec in task.runs:
+        by_point.setdefault(spec.point, []).append(spec)
+    tables: dict[int, dict[str, Any]] = {}
+    for specs in by_point.values():
+        if len(specs) < 2:
+            continue
+        try:
+            results = simulate_replications(
+                task.scenario.market_data(specs[0].params),
+                [spec.seed for spec in specs],
+                task.steps,
+                collect_agents=task.scenario.output.agents,
+            )
+        except Exception:  # each run then goes alone and records its own error
+            continue
+        tables.update(zip((spec.run_id for spec in specs), results, strict=True))
+    return tables
 
 
 def _with_ids(frame: pd.DataFrame, spec: RunSpec) -> pd.DataFrame:

@@ -18,6 +18,8 @@ Modules:
     network: the supply-chain graph, HHI, shares, GraphML.
     observables: the model-level series.
     model: ``MarketModel``.
+    batch: ``BatchMarket``, replications stacked into one set of arrays, each bit for bit the
+        replication run alone.
     checks: the checks V0–V6 against the analytical models.
 """
 

@@ -254,7 +254,6 @@ class MarketModel(mesa.Model):
 
     def step(self) -> None:
         """Run one period in the documented order (see the module docstring)."""
-        cfg = self.config
         g, s, c = self.generalists, self.specialists, self.closed_firms
         self.policy.set_policy(self.steps)  # 1. policy
         theta, penalty = self.policy.theta, self.policy.penalty
@@ -269,9 +268,14 @@ class MarketModel(mesa.Model):
         self._settle(clearing, theta, penalty)  # 5. δ and payoffs
         self._learn(clearing, theta, penalty)  # 6.-7. forgone payoffs and learning
         self.policy.adapt(self.open_share)
+        self._record()
+
+    def _record(self) -> None:
+        """Collect this period's observables (and, every ``agent_every`` periods, the agents)."""
         self.observables = compute_observables(self)
         self.datacollector.collect(self)
-        if cfg.agent_every and self.steps % cfg.agent_every == 0:
+        every = self.config.agent_every
+        if every and self.steps % every == 0:
             self._snapshots.append(self._agent_snapshot())
 
     def run(self, steps: int) -> MarketModel:

@@ -1,0 +1,249 @@
+"""Stacked replications: R runs of one market configuration as one set of population arrays.
+
+A small market spends most of a period on the fixed cost of a few hundred numpy calls on short
+arrays; a Monte Carlo study pays it once per replication and period. :class:`BatchMarket` stacks
+R replications of the same configuration (different seeds) replication by replication into the
+populations of one :class:`~abm.market.model.MarketModel` and runs them in lockstep: one clearing
+of R × N niches, one learning update per rule for R × n agents, one observable table of R rows.
+
+A replication in a batch is bit for bit the replication run alone (``tests/test_batch.py``),
+because nothing one replication computes depends on another:
+
+* every random draw comes from the replication's own generators
+  (:class:`~abm.learning.streams.ReplicaStreams`), in the order it draws them alone;
+* bases and niches are indexed within their replication (``base_index``, ``niche_index``);
+* every niche clears on its own (each logit markup and each niche's aggregate stop at their own
+  convergence), and the free open model is each replication's best open release;
+* every observable reduces each replication's agents alone, the single run being a batch of one.
+
+What a batch cannot hold yet (:func:`batch_obstacle` names it, and the experiment runner then
+runs those replications one by one): firm size, substitution across niches, heterogeneous
+valuations, an uncertain catch-up, learned closed-firm prices, an adaptive regulator, learning
+with a market state or from neighbours (imitation), rules whose parameters differ per agent, and
+the supply-chain network export.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import mesa
+import numpy as np
+import pandas as pd
+
+from abm.errors import ParameterError
+from abm.market.config import LearningConfig, MarketConfig
+from abm.market.model import MarketModel
+from abm.market.observables import OBSERVABLES, observable_table
+
+#: Rules whose state and draws are per agent (row), so that stacking replications changes
+#: nothing: every other rule (imitation reads other agents; the replicator's population
+#: dynamics) runs replication by replication.
+STACKABLE_RULES = frozenset(
+    {
+        "best_response",
+        "ewa",
+        "fictitious_play",
+        "hedge",
+        "logit",
+        "q_learning",
+        "regret_matching",
+        "roth_erev",
+        "weighted_fictitious_play",
+    }
+)
+
+
+def _learning_obstacle(path: str, learning: LearningConfig) -> str | None:
+    if learning.rule not in STACKABLE_RULES:
+        return f"{path}.rule = {learning.rule!r} reads other agents"
+    if learning.state is not None:
+        return f"{path}.state: a market state"
+    for name, value in learning.params.items():
+        if np.ndim(value) > 0:
+            return f"{path}.params.{name}: one value per agent or action"
+    return None
+
+
+def batch_obstacle(config: MarketConfig) -> str | None:
+    """Why replications of ``config`` cannot be stacked (None: they can).
+
+    Returns:
+        The first field that keeps them apart, with the reason, or None.
+    """
+    in_house = config.firm_size.in_house
+    if in_house.kind not in ("constant", "list") or (
+        in_house.value if in_house.kind == "constant" else max(in_house.values, default=0.0)
+    ):
+        return "firm_size.in_house: firm size"
+    demand, frontier, closed = config.demand, config.frontier, config.closed_firms
+    if demand.substitution > 0.0:
+        return "demand.substitution: substitution across niches"
+    if demand.varied_valuations:
+        return "demand.valuations: heterogeneous valuations"
+    if frontier.catchup_hazard < 1.0:
+        return "frontier.catchup_hazard: an uncertain catch-up"
+    if closed.count and closed.pricing == "learned":
+        return "closed_firms.pricing: learned prices"
+    if config.regulator.mode == "adaptive":
+        return "regulator.mode: an adaptive regulator"
+    learnings = [("generalists.learning", config.generalists.learning)]
+    if config.specialists.count:
+        if config.specialists.matching == "learned":
+            learnings.append(("specialists.learning", config.specialists.learning))
+        learnings.append(("specialists.effort_learning", config.specialists.effort_learning))
+    if closed.count:
+        learnings.append(("closed_firms.learning", closed.learning))
+    for path, learning in learnings:
+        reason = _learning_obstacle(path, learning)
+        if reason is not None:
+            return reason
+    return None
+
+
+class BatchMarket(MarketModel):
+    """R replications of one market, stacked; each follows its own seed bit for bit.
+
+    The populations (``generalists``, ``specialists``, ``closed_firms``) hold every
+    replication's agents in turn, replication r's n agents at rows r·n … (r+1)·n − 1; the
+    outside option, the open frontier and the open share are one value per replication. There
+    are no Mesa agents (a replication's are those of ``MarketModel(config, rng=seeds[r])``).
+
+    Args:
+        config: The market's configuration (the same for every replication).
+        seeds: One integer seed per replication (the seed ``MarketModel`` would be given).
+
+    Raises:
+        ParameterError: A seed is not a non-negative integer, or the configuration holds what a
+            batch cannot (:func:`batch_obstacle`).
+
+    Examples:
+        >>> from abm.market import MarketConfig, MarketModel
+        >>> batch = BatchMarket(MarketConfig(), seeds=[1, 2, 3]).run(20)
+        >>> alone = MarketModel(MarketConfig(), rng=2).run(20).timeseries()
+        >>> batch.timeseries(1).equals(alone)
+        True
+        >>> batch.timeseries().groupby("replication").size().tolist()  # tidy, every one
+        [21, 21, 21]
+    """
+
+    def __init__(self, config: MarketConfig, seeds: Sequence[int]) -> None:
+        seeds = list(seeds)
+        if not seeds:
+            raise ParameterError("seeds must hold at least one seed")
+        for seed in seeds:
+            if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
+                raise ParameterError(f"seeds must be non-negative integers, got {seed!r}")
+        config.validate()
+        reason = batch_obstacle(config)
+        if reason is not None:
+            raise ParameterError(f"replications cannot be stacked: {reason}")
+        mesa.Model.__init__(self, rng=int(seeds[0]))  # the step counter; no draw comes from it
+        self.seeds = [int(seed) for seed in seeds]
+        self._build(config, [np.random.default_rng(seed) for seed in self.seeds])
+        reps = self.replications
+        self.outside = np.full(reps, self.outside)
+        self.open_compute = np.full(reps, self.open_compute)
+        self.open_share = np.zeros(reps)
+        self._snapshots_by_replication: list[list[pd.DataFrame]] = [[] for _ in range(reps)]
+        self._tables = [observable_table(self)]
+
+    # --- what differs per replication ----------------------------------------------------------
+
+    def _open_share_now(self) -> Any:
+        g = self.generalists
+        per = g.per_replication
+        return np.count_nonzero(g.is_open.reshape(self.replications, per), axis=1) / per
+
+    def _outside_now(self) -> Any:
+        frontier = self.config.frontier
+        reps = self.replications
+        if frontier.mode == "exogenous":  # the same in every replication (no hazard here)
+            self.open_compute, self.outside = self.open_compute[0], self.outside[0]
+            value = super()._outside_now()
+            self.open_compute = np.full(reps, self.open_compute)
+            return np.full(reps, value)
+        g = self.generalists
+        best = np.where(g.is_open, g.alpha0, -np.inf).reshape(reps, -1).max(axis=1)
+        value = self._outside_value(best)
+        self.open_compute = np.asarray(self.value_function.compute_for_value(value), dtype=float)
+        return value
+
+    def _outside_value(self, best_alpha0: np.ndarray) -> np.ndarray:
+        if self.config.frontier.mode == "exogenous":  # per generalist: its replication's
+            return np.repeat(self.outside, self.generalists.per_replication)
+        return super()._outside_value(best_alpha0)
+
+    def _outside_by_niche(self) -> np.ndarray:
+        return np.repeat(self.outside, self.config.demand.niches)
+
+    def _record(self) -> None:
+        self._tables.append(observable_table(self))
+        every = self.config.agent_every
+        if every and self.steps % every == 0:
+            for replication, frames in enumerate(self._snapshots_by_replication):
+                frames.append(self._snapshot_of(replication))
+
+    # --- outputs -----------------------------------------------------------------------------
+
+    def _check_replication(self, replication: int) -> int:
+        if not 0 <= int(replication) < self.replications:
+            raise ParameterError(
+                f"replication must be in [0, {self.replications - 1}], got {replication}"
+            )
+        return int(replication)
+
+    def timeseries(self, replication: int | None = None) -> pd.DataFrame:
+        """One replication's series, exactly as ``MarketModel.timeseries`` has it.
+
+        Args:
+            replication: Its position in ``seeds``; None: every replication, one after the
+                other, with a first column ``replication``.
+        """
+        tables = np.stack(self._tables, axis=1)  # (replications, periods + 1, observables)
+        chosen = (
+            range(self.replications)
+            if replication is None
+            else [self._check_replication(replication)]
+        )
+        frames = []
+        for index in chosen:
+            frame = pd.DataFrame({"step": np.arange(tables.shape[1], dtype=np.int64)})
+            for column, name in enumerate(OBSERVABLES):
+                frame[name] = tables[index, :, column]
+            if replication is None:
+                frame.insert(0, "replication", index)
+            frames.append(frame)
+        return frames[0] if replication is not None else pd.concat(frames, ignore_index=True)
+
+    def _snapshot_of(self, replication: int) -> pd.DataFrame:
+        parts = []
+        for kind, pop in (
+            ("generalist", self.generalists),
+            ("specialist", self.specialists),
+            ("closed_firm", self.closed_firms),
+        ):
+            per = pop.count // self.replications
+            rows = slice(replication * per, (replication + 1) * per)
+            state = {name: values[rows] for name, values in pop.state().items()}
+            parts.append(
+                pd.DataFrame({"step": self.steps, "type": kind, "index": np.arange(per), **state})
+            )
+        return pd.concat([part for part in parts if len(part)], ignore_index=True)
+
+    def agent_frame(self, replication: int = 0) -> pd.DataFrame:
+        """One replication's agent records, exactly as ``MarketModel.agent_frame`` has them."""
+        frames = list(self._snapshots_by_replication[self._check_replication(replication)])
+        if not frames or int(frames[-1]["step"].iloc[0]) != self.steps:
+            frames.append(self._snapshot_of(replication))
+        return pd.concat(frames, ignore_index=True)
+
+    @property
+    def network(self) -> Any:
+        """Not kept for stacked replications: run the replication alone for its network."""
+        raise ParameterError("a batch keeps no supply-chain network: run the replication alone")
+
+    def close(self) -> None:
+        """Nothing to release (a batch has no Mesa agents)."""
+        getattr(mesa.Agent, "_ids", {}).pop(self, None)

@@ -1,0 +1,225 @@
+"""Stacked replications: a replication in a batch is bit for bit the same replication alone.
+
+The independent expectation is the market run alone (``MarketModel(config, rng=seed)``): every
+table of every replication of a :class:`BatchMarket` must equal it exactly, for every demand
+rule, every rule that can be stacked, both information settings and the features a batch holds.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from abm.errors import ParameterError
+from abm.learning.streams import ReplicaStreams, uniform_rows
+from abm.market import (
+    ClosedFirmConfig,
+    DemandConfig,
+    Distribution,
+    GeneralistConfig,
+    LearningConfig,
+    MarketConfig,
+    MarketModel,
+    RegulatorConfig,
+    SpecialistConfig,
+)
+from abm.market.batch import STACKABLE_RULES, BatchMarket, batch_obstacle
+
+SEEDS = [5, 0, 77]
+
+
+def stackable_config(
+    rule: str = "logit",
+    generalist_rule: LearningConfig | None = None,
+    specialist_rule: LearningConfig | None = None,
+    **changes,
+) -> MarketConfig:
+    """A heterogeneous market with every stochastic part a batch holds switched on."""
+    config = MarketConfig(
+        generalists=GeneralistConfig(
+            count=7,
+            alpha0=Distribution("uniform", low=0.05, high=3.0),
+            compliance=Distribution("normal", mean=0.2, sd=0.05, low=0.05, high=0.5),
+            production=Distribution("lognormal", mean=math.log(0.2), sd=0.3),
+            learning=generalist_rule
+            or LearningConfig("q_learning", {"epsilon": 0.1}, "experienced", 0.3),
+        ),
+        specialists=SpecialistConfig(
+            count=19,
+            specialist_cost=Distribution("uniform", low=0.5, high=2.0),
+            matching="learned",
+            learning=specialist_rule
+            or LearningConfig("logit", {"precision": 20.0}, "counterfactual", 0.5),
+            effort_learning=LearningConfig("logit", {"precision": 10.0}, "counterfactual", 0.4),
+        ),
+        closed_firms=ClosedFirmConfig(
+            count=3,
+            initial_compute=[8.0, 16.0, 30.0],
+            learning=LearningConfig("q_learning", {}, "experienced"),
+        ),
+        demand=DemandConfig(
+            rule=rule,
+            niches=4,
+            customers=Distribution("uniform", low=1.0, high=3.0),
+            precision=5.0,
+        ),
+        regulator=RegulatorConfig(theta=0.4, penalty=0.05),
+        agent_every=7,
+    )
+    for path, value in changes.items():
+        block, field = path.split("__")
+        setattr(getattr(config, block), field, value)
+    return config
+
+
+def assert_batch_is_alone(config: MarketConfig, periods: int = 25, seeds=SEEDS) -> None:
+    batch = BatchMarket(config.model_copy(deep=True), seeds).run(periods)
+    for replication, seed in enumerate(seeds):
+        alone = MarketModel(config.model_copy(deep=True), rng=seed).run(periods)
+        assert batch.timeseries(replication).equals(alone.timeseries()), (replication, seed)
+        assert batch.agent_frame(replication).equals(alone.agent_frame()), (replication, seed)
+        alone.close()
+
+
+@pytest.mark.parametrize("demand", ["captive", "limit_pricing", "logit"])
+def test_each_replication_is_bit_for_bit_the_run_alone(demand):
+    assert_batch_is_alone(stackable_config(demand))
+
+
+RULE_PARAMS = {
+    "best_response": {"inertia": 0.5},
+    "ewa": {},
+    "fictitious_play": {},
+    "hedge": {},
+    "logit": {"precision": 30.0},
+    "q_learning": {"epsilon": 0.2},
+    "regret_matching": {},
+    "roth_erev": {},
+    "weighted_fictitious_play": {},
+}
+
+
+@pytest.mark.parametrize("rule", sorted(STACKABLE_RULES))
+def test_every_stackable_rule_stacks_bit_for_bit(rule):
+    from abm.learning import rule_info
+
+    information = "counterfactual" if rule_info(rule).uses == "forgone_payoffs" else "experienced"
+    learning = LearningConfig(rule, RULE_PARAMS[rule], information, 0.5)
+    assert_batch_is_alone(stackable_config("logit", generalist_rule=learning), periods=20)
+    assert_batch_is_alone(stackable_config("captive", specialist_rule=learning), periods=20)
+
+
+def test_features_a_batch_holds_stack_bit_for_bit():
+    # an exogenous frontier with a sure catch-up, a policy schedule, Nash bargaining, paired
+    # matching, abstention and counterfactual closed firms
+    config = stackable_config(
+        "logit",
+        frontier__mode="exogenous",
+        frontier__compute=5.0,
+        frontier__catchup_compute=40.0,
+        frontier__catchup_period=8,
+        regulator__mode="schedule",
+        regulator__schedule=[[5, 0.6, 0.2], [15, 0.2, 0.0]],
+    )
+    config.bargaining = "nash"
+    config.closed_firms.learning = LearningConfig("logit", {}, "counterfactual")
+    assert_batch_is_alone(config)
+    config = stackable_config("limit_pricing")
+    config.specialists.matching = "pairs"
+    config.generalists.allow_abstain = False
+    assert_batch_is_alone(config)
+
+
+def test_populations_may_be_empty_and_a_batch_may_hold_one():
+    config = stackable_config("logit")
+    config.closed_firms.initial_compute = 10.0
+    config.closed_firms.count = 0
+    assert_batch_is_alone(config, seeds=[3])
+    config = stackable_config("captive")
+    config.specialists.count = 0
+    assert_batch_is_alone(config)
+
+
+def test_the_default_market_and_a_shipped_scenario_stack():
+    from abm.scenarios import load_scenario
+
+    assert_batch_is_alone(MarketConfig(), periods=40)
+    scenario = load_scenario("scenarios/baseline.toml")
+    assert_batch_is_alone(MarketConfig.from_dict(scenario.market_data({})), periods=30)
+
+
+def test_the_tidy_series_holds_every_replication_in_order():
+    batch = BatchMarket(stackable_config(), SEEDS).run(4)
+    frame = batch.timeseries()
+    assert frame.columns[:2].tolist() == ["replication", "step"]
+    assert frame.groupby("replication").size().tolist() == [5, 5, 5]
+    assert (
+        frame[frame.replication == 2]
+        .drop(columns="replication")
+        .reset_index(drop=True)
+        .equals(batch.timeseries(2))
+    )
+    with pytest.raises(ParameterError, match=r"replication must be in \[0, 2\]"):
+        batch.timeseries(3)
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        (lambda c: setattr(c.firm_size, "in_house", Distribution("constant", value=2.0)), "firm_size.in_house"),  # noqa: E501
+        (lambda c: setattr(c.regulator, "mode", "adaptive"), "regulator.mode"),
+        (lambda c: setattr(c.frontier, "catchup_hazard", 0.5), "frontier.catchup_hazard"),
+        (lambda c: setattr(c.generalists, "learning", LearningConfig("imitation")), "generalists.learning.rule"),  # noqa: E501
+        (lambda c: setattr(c.specialists, "learning", LearningConfig("replicator", {}, "counterfactual")), "specialists.learning.rule"),  # noqa: E501
+        (lambda c: c.closed_firms.learning.params.update(epsilon=[0.1, 0.2, 0.3]), "closed_firms.learning.params.epsilon"),  # noqa: E501
+    ],
+)  # fmt: skip
+def test_what_a_batch_cannot_hold_is_named_and_refused(change, field):
+    config = stackable_config()
+    change(config)
+    reason = batch_obstacle(config)
+    assert reason is not None and reason.startswith(field)
+    with pytest.raises(ParameterError, match="replications cannot be stacked: " + field):
+        BatchMarket(config, SEEDS)
+
+
+def test_bad_seeds_are_refused():
+    for seeds in ([], [-1], [1.5], [True]):
+        with pytest.raises(ParameterError, match="seed"):
+            BatchMarket(stackable_config(), seeds)
+
+
+def test_replica_streams_draw_each_replications_numbers_in_its_order():
+    def generators():
+        return [np.random.default_rng(seed) for seed in (4, 9, 1)]
+
+    streams = ReplicaStreams(generators())
+    alone = generators()
+    np.testing.assert_array_equal(
+        streams.random(6), np.concatenate([rng.random(2) for rng in alone])
+    )
+    np.testing.assert_array_equal(
+        streams.integers(7, size=9), np.concatenate([rng.integers(7, size=3) for rng in alone])
+    )
+    # rows 0 and 1 are replication 0's, row 7 replication 2's (three rows each)
+    rows = np.array([0, 1, 7])
+    expected = np.concatenate([alone[0].random(2), alone[2].random(1)])
+    np.testing.assert_array_equal(uniform_rows(streams, rows, 9), expected)
+    assert alone[1].random() == streams.generators[1].random()  # replication 1 drew nothing
+    with pytest.raises(ValueError, match="does not split"):
+        streams.random(7)
+
+
+def test_simulate_replications_equals_simulate_one_by_one():
+    from abm.experiments.simulate import simulate, simulate_replications
+    from abm.scenarios import load_scenario
+
+    for path in ("scenarios/baseline.toml", "scenarios/adaptive_regulator.toml"):
+        market = load_scenario(path).market_data({})
+        stacked = simulate_replications(market, [4, 8, 15], 12, collect_agents=True)
+        for seed, tables in zip([4, 8, 15], stacked, strict=True):
+            alone = simulate(market, seed, 12, collect_agents=True)
+            assert tables["timeseries"].equals(alone["timeseries"])
+            assert tables["agents"].equals(alone["agents"])
