@@ -70,6 +70,8 @@ def simulate(
 #: Agents stacked in one batch at most: beyond a few thousand a period's cost is per agent, so
 #: larger batches gain nothing and only hold more memory.
 BATCH_AGENTS = 20_000
+#: Estimated peak memory of one batch at most (``MarketConfig.memory_estimate`` per replication).
+BATCH_BYTES = 256 * 2**20
 
 
 def simulate_replications(
@@ -82,7 +84,8 @@ def simulate_replications(
     """Run one market with each of ``seeds``; each run's tables exactly as :func:`simulate`'s.
 
     Replications are stacked into batches (:class:`abm.market.batch.BatchMarket`) of at most
-    :data:`BATCH_AGENTS` agents when the market allows it, which spreads a small market's
+    :data:`BATCH_AGENTS` agents and :data:`BATCH_BYTES` of estimated memory when the market
+    allows it, which spreads a small market's
     per-period cost over the batch; otherwise, and for a single seed, they run one by one. A
     replication's tables are the same bit for bit either way.
 
@@ -105,7 +108,13 @@ def simulate_replications(
     per_replication = (
         config.generalists.count + config.specialists.count + config.closed_firms.count
     )
-    size = max(1, BATCH_AGENTS // max(per_replication, 1))
+    size = max(
+        1,
+        min(
+            BATCH_AGENTS // max(per_replication, 1),
+            BATCH_BYTES // max(config.memory_estimate(), 1),
+        ),
+    )
     results: list[dict[str, pd.DataFrame]] = []
     for begin in range(0, len(seeds), size):
         batch = BatchMarket(MarketConfig.from_dict(market), seeds[begin : begin + size])

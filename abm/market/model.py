@@ -424,7 +424,9 @@ class MarketModel(mesa.Model):
         s.revenue = np.append(clearing.revenue, 0.0)[s.product]
         s.price = np.append(clearing.price, np.nan)[s.product]
         s.effort_cost = np.where(matched, s.effort_cost_at(s.effort, g.released[safe_base]), 0.0)
-        s.delta = bargained_share(cfg.bargaining, s.revenue, s.effort_cost, cfg.delta)
+        s.delta = np.zeros(s.count) + bargained_share(
+            cfg.bargaining, s.revenue, s.effort_cost, cfg.delta
+        )
         s.alpha1 = np.where(matched, g.alpha0[safe_base] + s.effort, np.nan)
         s.utility = np.where(matched, (1.0 - s.delta) * s.revenue - s.effort_cost, 0.0)
         base = safe_base[matched]
@@ -595,11 +597,17 @@ class MarketModel(mesa.Model):
         revenue = clearing.deviation_revenue(s.niche_index[:, None], value, s.product[:, None])
         cost = s.effort_cost_at(s.effort[:, None], self._by_specialist(g.released))
         delta = bargained_share(self.config.bargaining, revenue, cost, self.config.delta)
-        payoff = np.where(self._by_specialist(g.participates), (1.0 - delta) * revenue - cost, 0.0)
+        # (1 − δ)·R − C on a released base, 0 elsewhere and in the last column (no base),
+        # written in place (the forgone table is the period's largest array)
+        forgone = np.zeros((s.count, revenue.shape[1] + 1))
+        payoff = forgone[:, :-1]
+        np.multiply(1.0 - delta, revenue, out=payoff)
+        np.subtract(payoff, cost, out=payoff)
+        np.copyto(payoff, 0.0, where=~self._by_specialist(g.participates))
         if self.in_house.on:  # the licence on closed bases
             closed = g.participates & ~g.is_open
-            payoff = payoff - self._licence_fees(clearing, value, closed[None, :])
-        return np.concatenate((payoff, np.zeros((s.count, 1))), axis=1)
+            payoff -= self._licence_fees(clearing, value, closed[None, :])
+        return forgone
 
     def _effort_forgone(self, clearing: Clearing) -> np.ndarray:
         """U_D of each effort level on the chosen base (0 everywhere when unmatched)."""

@@ -151,17 +151,19 @@ class PerAgentState:
         return {name: self.column(name) for name in self.FIELDS}
 
 
-def bargained_share(rule: str, revenue: FloatArray, cost: FloatArray, fixed: float) -> FloatArray:
+def bargained_share(
+    rule: str, revenue: FloatArray, cost: FloatArray, fixed: float
+) -> FloatArray | float:
     """G's revenue share δ set by the bargaining institution from what the pair earned.
 
     The pair's surplus is its revenue R minus the specialist's effort cost C, split with
     disagreement point (0, 0): Nash, egalitarian and Kalai–Smorodinsky all give each side
     (R − C)/2 on this transferable-utility frontier, so δ = (R − C)/(2R); ``generalist`` (G
     proposes, D accepts anything ≥ 0) gives δ = (R − C)/R. δ is clipped to [0, 1] (a pair with
-    no surplus pays G nothing). ``fixed`` returns ``fixed`` everywhere.
+    no surplus pays G nothing). ``fixed`` returns the number ``fixed`` (it broadcasts).
     """
     if rule == "fixed":
-        return np.full(np.shape(revenue), fixed)
+        return float(fixed)
     surplus = revenue - cost
     part = surplus if rule == "generalist" else 0.5 * surplus
     with np.errstate(divide="ignore", invalid="ignore"):
