@@ -11,6 +11,8 @@ Runs, in turn:
   counterfactual information against the money agent, and the peak traced memory;
 * ``bench_mc.py`` (a subprocess, each printed line parsed on its own; a line it no longer
   prints becomes a row saying so): Monte Carlo throughput, parallel efficiency, Dask, memory;
+* ``bench_batch.py`` (a subprocess, parsed): the default scenario's replications stacked against
+  separate ``simulate`` calls on one core (target ≥ 10×, identical tables);
 * ``bench_openness.py`` (a subprocess, parsed): the vectorised (θ, p) grid and ``abm --help``;
 * start-up: the CPU time (user + system, ``getrusage(RUSAGE_CHILDREN)``) of
   ``python -m abm run scenarios/baseline.toml --out <tmp> --force`` without and with figures,
@@ -78,6 +80,7 @@ SETTINGS = {
             "1",
         ],
         "startup_repeats": 1,
+        "batch": ["--replications", "20", "--steps", "100", "--alone", "3"],
     },
     "full": {
         "kernel_periods": {100: 200, 1_000: 200, 10_000: 200, 100_000: 30},
@@ -86,6 +89,7 @@ SETTINGS = {
         "market_memory": 100_000,
         "mc": [],
         "startup_repeats": 3,
+        "batch": [],
     },
 }
 
@@ -389,6 +393,38 @@ def openness_rows(out: Path) -> list[dict]:
     return rows
 
 
+BATCH_PATTERNS = {
+    "separate": re.compile(r"separate simulate calls\s+([\d.]+) ms"),
+    "stacked": re.compile(r"stacked replications\s+([\d.]+) ms"),
+    "identical": re.compile(r"tables identical: (\w+)"),
+    "shape": re.compile(r"(\d+) replications × (\d+) periods"),
+}
+
+
+def batch_rows(settings: dict, out: Path) -> list[dict]:
+    """bench_batch.py's figures: stacked replications against separate runs."""
+    text = script("bench_batch.py", settings["batch"], out, timeout=3600)
+    name = "bench_batch"
+    found = {key: pattern.search(text) for key, pattern in BATCH_PATTERNS.items()}
+    if not (found["separate"] and found["stacked"]):
+        return [missing(name, "stacked replications")]
+    separate, stacked = float(found["separate"][1]), float(found["stacked"][1])
+    identical = bool(found["identical"]) and found["identical"][1] == "yes"
+    shape = f"{found['shape'][1]} × {found['shape'][2]} periods" if found["shape"] else ""
+    return [
+        row(
+            name,
+            "default scenario, stacked: speed-up over separate runs",
+            separate / stacked,
+            "×",
+            target="≥ 10 (full run: 100 replications), identical tables",
+            met=separate / stacked >= 10 and identical,
+            note=f"{shape}; {stacked:.1f} against {separate:.1f} ms per replication; "
+            f"tables identical: {'yes' if identical else 'no'}",
+        )
+    ]
+
+
 def cpu_seconds(command: list[str], repeats: int) -> tuple[float, float]:
     """Fastest CPU time (user + system of the child) and its wall time over ``repeats`` runs."""
     best = (math.inf, math.inf)
@@ -554,7 +590,7 @@ def main() -> None:
         "--skip",
         nargs="*",
         default=[],
-        choices=("kernel", "market", "mc", "openness", "startup"),
+        choices=("kernel", "market", "mc", "batch", "openness", "startup"),
         help="benchmarks to leave out",
     )
     args = parser.parse_args()
@@ -569,6 +605,7 @@ def main() -> None:
         "kernel": lambda: kernel_rows(settings, out),
         "market": lambda: (market_rows(settings, out), None),
         "mc": lambda: (mc_rows(settings, out), None),
+        "batch": lambda: (batch_rows(settings, out), None),
         "openness": lambda: (openness_rows(out), None),
         "startup": lambda: (startup_rows(settings), None),
     }

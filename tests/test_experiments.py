@@ -144,6 +144,32 @@ def test_one_chunk_runs_serially_and_a_pool_has_no_idle_workers(tmp_path):
         assert read(tmp_path / "one", stem).equals(read(tmp_path / "serial", stem)), stem
 
 
+def test_stacked_chunks_write_what_runs_one_by_one_write(tmp_path, monkeypatch):
+    import abm.experiments.simulate as simulate_module
+
+    # chunks of one run each go alone; chunks of six stack each point's replications
+    points = ({}, {"demand.rule": "logit"})
+    run_experiment(
+        tiny_experiment(chunk_size=1, points=points), tmp_path / "one", SerialExecutor(),
+        progress=False,
+    )  # fmt: skip
+    stacked_batches = []
+    real = simulate_module.simulate_replications
+
+    def counting(market, seeds, steps, **kwargs):
+        stacked_batches.append(len(seeds))
+        return real(market, seeds, steps, **kwargs)
+
+    monkeypatch.setattr(simulate_module, "simulate_replications", counting)
+    run_experiment(
+        tiny_experiment(chunk_size=6, points=points), tmp_path / "six", SerialExecutor(),
+        progress=False,
+    )  # fmt: skip
+    assert stacked_batches == [6, 6]
+    for stem in ("runs", "timeseries"):
+        assert read(tmp_path / "one", stem).equals(read(tmp_path / "six", stem)), stem
+
+
 def test_resume_redoes_only_unfinished_chunks_and_ignores_partial_files(tmp_path):
     reference = tmp_path / "reference"
     run_experiment(tiny_experiment(), reference, SerialExecutor(), progress=False)
