@@ -148,6 +148,7 @@ class BatchMarket(MarketModel):
         self.open_share = np.zeros(reps)
         self._snapshots_by_replication: list[list[pd.DataFrame]] = [[] for _ in range(reps)]
         self._tables = [observable_table(self)]
+        self._stacked: np.ndarray | None = None  # the tables stacked, until the next period
 
     # --- what differs per replication ----------------------------------------------------------
 
@@ -194,6 +195,12 @@ class BatchMarket(MarketModel):
             )
         return int(replication)
 
+    def _stacked_tables(self) -> np.ndarray:
+        """Every period's observables, shape (replications, periods + 1, observables)."""
+        if self._stacked is None or self._stacked.shape[1] != len(self._tables):
+            self._stacked = np.stack(self._tables, axis=1)
+        return self._stacked
+
     def timeseries(self, replication: int | None = None) -> pd.DataFrame:
         """One replication's series, exactly as ``MarketModel.timeseries`` has it.
 
@@ -201,7 +208,7 @@ class BatchMarket(MarketModel):
             replication: Its position in ``seeds``; None: every replication, one after the
                 other, with a first column ``replication``.
         """
-        tables = np.stack(self._tables, axis=1)  # (replications, periods + 1, observables)
+        tables = self._stacked_tables()
         chosen = (
             range(self.replications)
             if replication is None
