@@ -3,7 +3,7 @@
 Times, side by side in one process, three models of the same number of agents: the market as
 ``bench_market.py`` configures it with experienced information (Q-learning), the lean kernel of
 the same per-period algorithm (``kernel.py``: flat numpy arrays, no Mesa, no validation, no
-DataCollector; it follows the market's path bit for bit) and Mesa's Boltzmann money agent
+DataCollector; it follows the market's path to rounding) and Mesa's Boltzmann money agent
 (``bench_market.MoneyModel``). The three run in turn, repeat after repeat, and each period
 keeps its fastest duration over the repeats (the same seed makes every repeat do the same
 work), so that a busy spell on a shared machine is discarded wherever it falls. Prints µs per

@@ -136,11 +136,14 @@ def markup_at(target: np.ndarray, start: np.ndarray) -> np.ndarray:
         np.where(target > 0.0, 0.5 * (target + root), 2.0 / (root - np.minimum(target, 0.0)))
     )
     y = np.minimum(start, cap)
+    rows = np.arange(y.size)  # each markup stops at its own convergence, as the market's
     for _ in range(ITERATIONS):
-        x = np.exp(y)
-        step = (x + y - np.log1p(x) - target) / (x + 1.0 / (1.0 + x))
-        y = np.minimum(y - step, cap)
-        if np.max(np.abs(step), initial=0.0) <= 1e-15 * (1.0 + np.max(np.abs(y), initial=0.0)):
+        current = y[rows]
+        x = np.exp(current)
+        step = (x + current - np.log1p(x) - target[rows]) / (x + 1.0 / (1.0 + x))
+        y[rows] = current = np.minimum(current - step, cap[rows])
+        rows = rows[np.abs(step) > 1e-15 * (1.0 + np.abs(current))]
+        if not rows.size:
             break
     return y
 

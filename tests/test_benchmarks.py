@@ -1,4 +1,4 @@
-"""The benchmarks' yardstick stays honest: the lean kernel does the market's work, bit for bit.
+"""The benchmarks' yardstick stays honest: the lean kernel does the market's work, to rounding.
 
 ``benchmarks/kernel.py`` is the baseline of the market's speed target; if the market's period
 changes and the kernel does not, its ratio would compare different work. These checks fail then.
