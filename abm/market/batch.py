@@ -18,7 +18,7 @@ because nothing one replication computes depends on another:
 
 What a batch cannot hold yet (:func:`batch_obstacle` names it, and the experiment runner then
 runs those replications one by one): firm size, substitution across niches, heterogeneous
-valuations, an uncertain catch-up, learned closed-firm prices, an adaptive regulator, learning
+valuations, an uncertain catch-up, learned closed-firm prices, learning
 with a market state or from neighbours (imitation), rules whose parameters differ per agent, and
 the supply-chain network export.
 """
@@ -86,8 +86,6 @@ def batch_obstacle(config: MarketConfig) -> str | None:
         return "frontier.catchup_hazard: an uncertain catch-up"
     if closed.count and closed.pricing == "learned":
         return "closed_firms.pricing: learned prices"
-    if config.regulator.mode == "adaptive":
-        return "regulator.mode: an adaptive regulator"
     learnings = [("generalists.learning", config.generalists.learning)]
     if config.specialists.count:
         if config.specialists.matching == "learned":
@@ -146,11 +144,22 @@ class BatchMarket(MarketModel):
         self.outside = np.full(reps, self.outside)
         self.open_compute = np.full(reps, self.open_compute)
         self.open_share = np.zeros(reps)
+        if self.config.regulator.mode == "adaptive":  # each replication's lever moves alone
+            self.policy.theta = np.full(reps, self.policy.theta)
+            self.policy.penalty = np.full(reps, self.policy.penalty)
+            self.theta, self.penalty = self.policy.theta, self.policy.penalty
         self._snapshots_by_replication: list[list[pd.DataFrame]] = [[] for _ in range(reps)]
         self._tables = [observable_table(self)]
         self._stacked: np.ndarray | None = None  # the tables stacked, until the next period
 
     # --- what differs per replication ----------------------------------------------------------
+
+    def _policy_by_generalist(self) -> tuple[Any, Any]:
+        per = self.generalists.per_replication
+        return tuple(  # type: ignore[return-value]
+            np.repeat(value, per) if np.ndim(value) else value
+            for value in (self.theta, self.penalty)
+        )
 
     def _open_share_now(self) -> Any:
         g = self.generalists

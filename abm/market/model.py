@@ -28,6 +28,7 @@ from __future__ import annotations
 import copy
 import math
 from pathlib import Path
+from typing import Any
 
 import mesa
 import networkx as nx
@@ -256,8 +257,8 @@ class MarketModel(mesa.Model):
         """Run one period in the documented order (see the module docstring)."""
         g, s, c = self.generalists, self.specialists, self.closed_firms
         self.policy.set_policy(self.steps)  # 1. policy
-        theta, penalty = self.policy.theta, self.policy.penalty
-        self.theta, self.penalty = theta, penalty  # in force this period (reported)
+        self.theta, self.penalty = self.policy.theta, self.policy.penalty  # in force (reported)
+        theta, penalty = self._policy_by_generalist()
         g.act()  # 2. actions
         s.act(g)
         c.act()
@@ -285,6 +286,10 @@ class MarketModel(mesa.Model):
         for _ in range(int(steps)):
             self.step()
         return self
+
+    def _policy_by_generalist(self) -> tuple[Any, Any]:
+        """(θ, p) in force for the generalists: one number each (or one per generalist)."""
+        return self.theta, self.penalty
 
     def _open_share_now(self) -> float:
         """Share of generalists releasing with ω ≥ the open bar."""

@@ -171,8 +171,9 @@ def _observables(model: Any) -> np.ndarray:
     else:
         gap = margin = np.full(reps, np.nan)
     columns = {
-        "theta": np.mean(model.theta),
-        "penalty": np.mean(model.penalty),
+        # one per replication in a batch; a single run may hold one per generalist (checks)
+        "theta": model.theta if reps > 1 else np.mean(model.theta),
+        "penalty": model.penalty if reps > 1 else np.mean(model.penalty),
         "participation": releasing / gens.per,
         "mean_openness": gens.masked_mean(g.openness, g.participates, releasing),
         "openness_q25": quartiles[:, 0],

@@ -35,13 +35,19 @@ class Policy:
             if start <= step:
                 self.theta, self.penalty = theta, penalty
 
-    def adapt(self, open_share: float) -> None:
-        """After a period: move the adaptive lever toward the target open share."""
+    def adapt(self, open_share: float | np.ndarray) -> None:
+        """After a period: move the adaptive lever toward the target open share.
+
+        ``open_share`` is one number, or one per stacked replication (each replication's lever
+        then moves on its own, as it would alone).
+        """
         config = self.config
         if config.mode != "adaptive":
             return
         change = config.gain * (config.target_open_share - open_share)
         if config.lever == "theta":
-            self.theta = float(np.clip(self.theta + change, 0.0, min(1.0, config.lever_max)))
+            moved = np.clip(self.theta + change, 0.0, min(1.0, config.lever_max))
+            self.theta = float(moved) if np.ndim(moved) == 0 else moved
         else:
-            self.penalty = float(np.clip(self.penalty + change, 0.0, config.lever_max))
+            moved = np.clip(self.penalty + change, 0.0, config.lever_max)
+            self.penalty = float(moved) if np.ndim(moved) == 0 else moved
