@@ -156,6 +156,31 @@ def test_the_default_market_and_a_shipped_scenario_stack():
     assert_batch_is_alone(MarketConfig.from_dict(scenario.market_data({})), periods=30)
 
 
+def test_replications_with_their_own_regulator_numbers_stack_bit_for_bit():
+    policies = [
+        {"theta": 0.0, "penalty": 0.0},
+        {"theta": 0.6, "penalty": 0.3},
+        {"theta": 0.35, "penalty": 0.05},
+    ]
+    for mode in ("static", "adaptive"):
+        configs = []
+        for policy in policies:
+            config = stackable_config("logit", regulator__mode=mode, regulator__gain=0.3)
+            for name, value in policy.items():
+                setattr(config.regulator, name, value)
+            configs.append(config)
+        batch = BatchMarket([c.model_copy(deep=True) for c in configs], SEEDS).run(20)
+        for replication, (config, seed) in enumerate(zip(configs, SEEDS, strict=True)):
+            alone = MarketModel(config, rng=seed).run(20)
+            assert batch.timeseries(replication).equals(alone.timeseries()), (mode, seed)
+            assert batch.agent_frame(replication).equals(alone.agent_frame()), (mode, seed)
+    other = stackable_config("captive")
+    with pytest.raises(ParameterError, match="differ in more than the regulator"):
+        BatchMarket([stackable_config("logit"), other], [1, 2])
+    with pytest.raises(ParameterError, match="one per seed"):
+        BatchMarket([stackable_config("logit")] * 2, [1, 2, 3])
+
+
 def test_the_tidy_series_holds_every_replication_in_order():
     batch = BatchMarket(stackable_config(), SEEDS).run(4)
     frame = batch.timeseries()
@@ -215,6 +240,30 @@ def test_replica_streams_draw_each_replications_numbers_in_its_order():
     assert alone[1].random() == streams.generators[1].random()  # replication 1 drew nothing
     with pytest.raises(ValueError, match="does not split"):
         streams.random(7)
+
+
+def test_a_sweeps_points_over_the_regulator_stack_into_one_batch(monkeypatch):
+    import abm.market.batch as batch_module
+    from abm.experiments.simulate import simulate, simulate_replications
+    from abm.scenarios import load_scenario
+
+    scenario = load_scenario("scenarios/baseline.toml")
+    points = [{"regulator.penalty": p, "regulator.theta": t} for p, t in ((0.0, 0.0), (0.4, 0.7))]
+    markets = [scenario.market_data(point) for point in points] * 2
+    markets.append(scenario.market_data({"demand.precision": 4.0}))  # a market of its own
+    seeds = [3, 1, 4, 1, 5]
+    sizes = []
+    real = batch_module.BatchMarket.__init__
+
+    def counting(self, config, seeds):
+        sizes.append(len(seeds))
+        real(self, config, seeds)
+
+    monkeypatch.setattr(batch_module.BatchMarket, "__init__", counting)
+    stacked = simulate_replications(markets, seeds, 10)
+    assert sizes == [4]  # the four regulator points together; the fifth run alone
+    for market, seed, tables in zip(markets, seeds, stacked, strict=True):
+        assert tables["timeseries"].equals(simulate(market, seed, 10)["timeseries"])
 
 
 def test_simulate_replications_equals_simulate_one_by_one():

@@ -192,8 +192,8 @@ def test_failing_runs_are_counted_and_the_exit_code_is_1(tiny, tmp_path, capsys,
             raise ValueError("market exploded")
         return real(market, seed, steps, **kwargs)
 
-    def flaky_stacked(market, seeds, steps, **kwargs):  # a batch fails with any of its runs
-        return [flaky(market, seed, steps, **kwargs) for seed in seeds]
+    def flaky_stacked(markets, seeds, steps, **kwargs):  # a batch fails with any of its runs
+        return [flaky(m, seed, steps, **kwargs) for m, seed in zip(markets, seeds, strict=True)]
 
     monkeypatch.setattr(simulate_module, "simulate", flaky)
     monkeypatch.setattr(simulate_module, "simulate_replications", flaky_stacked)

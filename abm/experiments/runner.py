@@ -188,31 +188,25 @@ def run_chunk(task: ChunkTask) -> dict[str, Any]:
 
 
 def _stacked_runs(task: ChunkTask) -> dict[int, dict[str, Any]]:
-    """The chunk's runs of each point, run as stacked replications where the market allows.
+    """The chunk's runs, stacked where their markets allow (``simulate_replications``).
 
-    Returns each run's tables by run id, exactly as one by one. A point whose batch fails is
-    left out, so that its runs go one by one and each failure is recorded with its own run.
+    Returns each run's tables by run id, exactly as one by one; empty if the stacked runs fail,
+    so that the chunk's runs then go one by one and each failure is recorded with its own run.
     """
     from abm.experiments.simulate import simulate_replications
 
-    by_point: dict[int, list[RunSpec]] = {}
-    for spec in task.runs:
-        by_point.setdefault(spec.point, []).append(spec)
-    tables: dict[int, dict[str, Any]] = {}
-    for specs in by_point.values():
-        if len(specs) < 2:
-            continue
-        try:
-            results = simulate_replications(
-                task.scenario.market_data(specs[0].params),
-                [spec.seed for spec in specs],
-                task.steps,
-                collect_agents=task.scenario.output.agents,
-            )
-        except Exception:  # each run then goes alone and records its own error
-            continue
-        tables.update(zip((spec.run_id for spec in specs), results, strict=True))
-    return tables
+    if len(task.runs) < 2:
+        return {}
+    try:
+        results = simulate_replications(
+            [task.scenario.market_data(spec.params) for spec in task.runs],
+            [spec.seed for spec in task.runs],
+            task.steps,
+            collect_agents=task.scenario.output.agents,
+        )
+    except Exception:  # each run then goes alone and records its own error
+        return {}
+    return {spec.run_id: tables for spec, tables in zip(task.runs, results, strict=True)}
 
 
 def _with_ids(frame: pd.DataFrame, spec: RunSpec) -> pd.DataFrame:

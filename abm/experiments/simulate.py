@@ -75,23 +75,24 @@ BATCH_BYTES = 256 * 2**20
 
 
 def simulate_replications(
-    market: dict[str, Any],
+    market: dict[str, Any] | list[dict[str, Any]],
     seeds: list[int],
     steps: int,
     *,
     collect_agents: bool = False,
 ) -> list[dict[str, pd.DataFrame]]:
-    """Run one market with each of ``seeds``; each run's tables exactly as :func:`simulate`'s.
+    """Run markets with each of ``seeds``; each run's tables exactly as :func:`simulate`'s.
 
-    Replications are stacked into batches (:class:`abm.market.batch.BatchMarket`) of at most
-    :data:`BATCH_AGENTS` agents and :data:`BATCH_BYTES` of estimated memory when the market
-    allows it, which spreads a small market's
-    per-period cost over the batch; otherwise, and for a single seed, they run one by one. A
-    replication's tables are the same bit for bit either way.
+    Runs are stacked into batches (:class:`abm.market.batch.BatchMarket`) of at most
+    :data:`BATCH_AGENTS` agents and :data:`BATCH_BYTES` of estimated memory when their markets
+    allow it and differ at most in the regulator's numbers (θ, p, the adaptive target, gain and
+    lever bound: :func:`abm.market.batch.stack_key`), which spreads a small market's per-period
+    cost over the batch; the others run one by one. A run's tables are the same bit for bit
+    either way.
 
     Args:
-        market: The market block (nested plain data).
-        seeds: One integer seed per replication.
+        market: The market block (nested plain data), one for every run or one per seed.
+        seeds: One integer seed per run.
         steps: Periods to simulate.
         collect_agents: Also return each run's agent-level records.
 
@@ -99,35 +100,46 @@ def simulate_replications(
         One ``{"timeseries": ...}`` (and ``"agents"``) per seed, in order.
     """
     from abm.market import MarketConfig
-    from abm.market.batch import BatchMarket, batch_obstacle
+    from abm.market.batch import BatchMarket, batch_obstacle, stack_key
 
-    config = MarketConfig.from_dict(market)
-    config.validate()
-    if len(seeds) < 2 or batch_obstacle(config) is not None:
-        return [simulate(market, seed, steps, collect_agents=collect_agents) for seed in seeds]
-    per_replication = (
-        config.generalists.count + config.specialists.count + config.closed_firms.count
-    )
-    size = max(
-        1,
-        min(
-            BATCH_AGENTS // max(per_replication, 1),
-            BATCH_BYTES // max(config.memory_estimate(), 1),
-        ),
-    )
-    results: list[dict[str, pd.DataFrame]] = []
-    for begin in range(0, len(seeds), size):
-        batch = BatchMarket(MarketConfig.from_dict(market), seeds[begin : begin + size])
-        try:
-            batch.run(int(steps))
-            for replication in range(batch.replications):
-                tables = {"timeseries": batch.timeseries(replication)}
-                if collect_agents:
-                    tables["agents"] = batch.agent_frame(replication)
-                results.append(tables)
-        finally:
-            batch.close()
-    return results
+    markets = [market] * len(seeds) if isinstance(market, dict) else list(market)
+    configs = [MarketConfig.from_dict(each) for each in markets]
+    results: list[dict[str, pd.DataFrame] | None] = [None] * len(seeds)
+    stacks: dict[str, list[int]] = {}
+    for index, config in enumerate(configs):
+        config.validate()
+        if batch_obstacle(config) is None:
+            stacks.setdefault(stack_key(config), []).append(index)
+    for members in stacks.values():
+        if len(members) < 2:
+            continue
+        first = configs[members[0]]
+        agents = first.generalists.count + first.specialists.count + first.closed_firms.count
+        size = max(
+            1,
+            min(
+                BATCH_AGENTS // max(agents, 1),
+                BATCH_BYTES // max(first.memory_estimate(), 1),
+            ),
+        )
+        for begin in range(0, len(members), size):
+            part = members[begin : begin + size]
+            batch = BatchMarket([configs[i] for i in part], [seeds[i] for i in part])
+            try:
+                batch.run(int(steps))
+                for replication, index in enumerate(part):
+                    tables = {"timeseries": batch.timeseries(replication)}
+                    if collect_agents:
+                        tables["agents"] = batch.agent_frame(replication)
+                    results[index] = tables
+            finally:
+                batch.close()
+    return [
+        tables
+        if tables is not None
+        else simulate(markets[index], seeds[index], steps, collect_agents=collect_agents)
+        for index, tables in enumerate(results)
+    ]
 
 
 def observables() -> dict[str, str]:

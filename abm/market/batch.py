@@ -2,9 +2,10 @@
 
 A small market spends most of a period on the fixed cost of a few hundred numpy calls on short
 arrays; a Monte Carlo study pays it once per replication and period. :class:`BatchMarket` stacks
-R replications of the same configuration (different seeds) replication by replication into the
-populations of one :class:`~abm.market.model.MarketModel` and runs them in lockstep: one clearing
-of R × N niches, one learning update per rule for R × n agents, one observable table of R rows.
+R replications of one configuration (different seeds; the regulator's numbers may differ too,
+:func:`stack_key`) replication by replication into the populations of one
+:class:`~abm.market.model.MarketModel` and runs them in lockstep: one clearing of R × N niches,
+one learning update per rule for R × n agents, one observable table of R rows.
 
 A replication in a batch is bit for bit the replication run alone (``tests/test_batch.py``),
 because nothing one replication computes depends on another:
@@ -25,6 +26,7 @@ the supply-chain network export.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from typing import Any
 
@@ -36,6 +38,7 @@ from abm.errors import ParameterError
 from abm.market.config import LearningConfig, MarketConfig
 from abm.market.model import MarketModel
 from abm.market.observables import OBSERVABLES, observable_table
+from abm.market.regulator import PER_REPLICATION, Policy
 
 #: Rules whose state and draws are per agent (row), so that stacking replications changes
 #: nothing: every other rule (imitation reads other agents; the replicator's population
@@ -64,6 +67,19 @@ def _learning_obstacle(path: str, learning: LearningConfig) -> str | None:
         if np.ndim(value) > 0:
             return f"{path}.params.{name}: one value per agent or action"
     return None
+
+
+def stack_key(config: MarketConfig) -> str:
+    """What replications must share to be stacked: everything but the regulator's numbers.
+
+    Runs whose configurations have the same key (a sweep's or a sensitivity analysis's points
+    over θ, p, the adaptive target, gain or lever bound) stack into one batch, each with its own
+    policy (:data:`abm.market.regulator.PER_REPLICATION`).
+    """
+    data = config.model_dump(mode="json")
+    for name in PER_REPLICATION:
+        data["regulator"].pop(name, None)
+    return json.dumps(data, sort_keys=True)
 
 
 def batch_obstacle(config: MarketConfig) -> str | None:
@@ -109,12 +125,14 @@ class BatchMarket(MarketModel):
     are no Mesa agents (a replication's are those of ``MarketModel(config, rng=seeds[r])``).
 
     Args:
-        config: The market's configuration (the same for every replication).
+        config: The market's configuration: one for every replication, or one per replication,
+            differing only in the regulator's numbers (:func:`stack_key`).
         seeds: One integer seed per replication (the seed ``MarketModel`` would be given).
 
     Raises:
-        ParameterError: A seed is not a non-negative integer, or the configuration holds what a
-            batch cannot (:func:`batch_obstacle`).
+        ParameterError: A seed is not a non-negative integer, the configurations differ in more
+            than the regulator's numbers, or they hold what a batch cannot
+            (:func:`batch_obstacle`).
 
     Examples:
         >>> from abm.market import MarketConfig, MarketModel
@@ -126,28 +144,39 @@ class BatchMarket(MarketModel):
         [21, 21, 21]
     """
 
-    def __init__(self, config: MarketConfig, seeds: Sequence[int]) -> None:
+    def __init__(self, config: MarketConfig | Sequence[MarketConfig], seeds: Sequence[int]) -> None:
         seeds = list(seeds)
         if not seeds:
             raise ParameterError("seeds must hold at least one seed")
         for seed in seeds:
             if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
                 raise ParameterError(f"seeds must be non-negative integers, got {seed!r}")
-        config.validate()
-        reason = batch_obstacle(config)
+        configs = [config] * len(seeds) if isinstance(config, MarketConfig) else list(config)
+        if len(configs) != len(seeds):
+            raise ParameterError(
+                f"give one configuration or one per seed ({len(seeds)}), got {len(configs)}"
+            )
+        for each in configs:
+            each.validate()
+        key = stack_key(configs[0])
+        if any(stack_key(each) != key for each in configs[1:]):
+            raise ParameterError(
+                "replications cannot be stacked: their configurations differ in more than "
+                f"the regulator's {', '.join(PER_REPLICATION)}"
+            )
+        reason = batch_obstacle(configs[0])
         if reason is not None:
             raise ParameterError(f"replications cannot be stacked: {reason}")
         mesa.Model.__init__(self, rng=int(seeds[0]))  # the step counter; no draw comes from it
         self.seeds = [int(seed) for seed in seeds]
-        self._build(config, [np.random.default_rng(seed) for seed in self.seeds])
+        self._build(configs[0], [np.random.default_rng(seed) for seed in self.seeds])
         reps = self.replications
         self.outside = np.full(reps, self.outside)
         self.open_compute = np.full(reps, self.open_compute)
         self.open_share = np.zeros(reps)
-        if self.config.regulator.mode == "adaptive":  # each replication's lever moves alone
-            self.policy.theta = np.full(reps, self.policy.theta)
-            self.policy.penalty = np.full(reps, self.policy.penalty)
-            self.theta, self.penalty = self.policy.theta, self.policy.penalty
+        # each replication's regulator: its own numbers, its own adaptive lever
+        self.policy = Policy.stacked([each.regulator for each in configs])
+        self.theta, self.penalty = self.policy.theta, self.policy.penalty
         self._snapshots_by_replication: list[list[pd.DataFrame]] = [[] for _ in range(reps)]
         self._tables = [observable_table(self)]
         self._stacked: np.ndarray | None = None  # the tables stacked, until the next period
