@@ -44,6 +44,8 @@ _ITERATIONS: Final = 500
 _TOLERANCE: Final = 1e-13
 #: Elements per slice of :func:`lambert_of_exp` (its temporaries then stay in cache).
 _SLICE: Final = 1 << 14
+#: Markups solved at once from which :func:`_markup_at` drops the converged ones as it goes.
+_COMPACT_FROM: Final = 2048
 
 
 def lambert_of_exp(z: FloatArray) -> FloatArray:
@@ -132,30 +134,43 @@ def _markup_at(target: FloatArray, start: FloatArray) -> FloatArray:
         np.where(target > 0.0, 0.5 * (target + root), 2.0 / (root - np.minimum(target, 0.0)))
     )
     y = np.minimum(start, cap)
-    # Each element stops at its own convergence, so its result never depends on the others
-    # (stacked replications clear bit for bit as they would alone); the ones still moving are
-    # carried on in a compacted array.
-    rows: IntArray | None = None  # None: every element is still moving
+    # Each element stops at its own convergence, so that its result never depends on the
+    # others (stacked replications clear bit for bit as they would alone). A converged element
+    # takes zero steps from then on; in a large array the ones still moving are carried on in
+    # a compacted array instead (the same arithmetic on fewer elements).
+    if y.size > _COMPACT_FROM:
+        return _markup_compacted(target, y, cap)
+    converged = None
+    for _ in range(_ITERATIONS):
+        step = _markup_step(y, target)
+        if converged is not None:
+            np.copyto(step, 0.0, where=converged)
+        y = np.minimum(y - step, cap)
+        converged = abs(step) <= 1e-15 * (1.0 + abs(y))
+        if converged.all():
+            break
+    return y
+
+
+def _markup_step(y: FloatArray, target: FloatArray) -> FloatArray:
+    """Newton's step h/h′ for h(y) = e^y + y − ln(1 + e^y) − t."""
+    x = np.exp(y)
+    return (x + y - np.log1p(x) - target) / (x + 1.0 / (1.0 + x))
+
+
+def _markup_compacted(target: FloatArray, y: FloatArray, cap: FloatArray) -> FloatArray:
+    """:func:`_markup_at`'s iteration carrying on only the elements still moving."""
+    rows = np.arange(y.size)
     current = y
     for _ in range(_ITERATIONS):
-        x = np.exp(current)
-        step = (x + current - np.log1p(x) - target) / (x + 1.0 / (1.0 + x))
+        step = _markup_step(current, target)
         current = np.minimum(current - step, cap)
-        done = abs(step) <= 1e-15 * (1.0 + abs(current))
-        if done.all():
+        moving = abs(step) > 1e-15 * (1.0 + abs(current))
+        y[rows] = current
+        if not moving.any():
             break
-        if done.any():
-            if rows is None:
-                y = current
-                rows = np.flatnonzero(~done)
-            else:
-                y[rows] = current
-                rows = rows[~done]
-            moving = ~done
-            current, target, cap = current[moving], target[moving], cap[moving]
-    if rows is None:
-        return current
-    y[rows] = current
+        if not moving.all():
+            rows, current, target, cap = rows[moving], current[moving], target[moving], cap[moving]
     return y
 
 

@@ -429,9 +429,8 @@ class MarketModel(mesa.Model):
         s.revenue = np.append(clearing.revenue, 0.0)[s.product]
         s.price = np.append(clearing.price, np.nan)[s.product]
         s.effort_cost = np.where(matched, s.effort_cost_at(s.effort, g.released[safe_base]), 0.0)
-        s.delta = np.zeros(s.count) + bargained_share(
-            cfg.bargaining, s.revenue, s.effort_cost, cfg.delta
-        )
+        delta = bargained_share(cfg.bargaining, s.revenue, s.effort_cost, cfg.delta)
+        s.delta = np.full(s.count, delta) if np.ndim(delta) == 0 else delta
         s.alpha1 = np.where(matched, g.alpha0[safe_base] + s.effort, np.nan)
         s.utility = np.where(matched, (1.0 - s.delta) * s.revenue - s.effort_cost, 0.0)
         base = safe_base[matched]

@@ -6,7 +6,8 @@ plain float, which the market's DataCollector records without a copy.
 
 from __future__ import annotations
 
-from functools import partial
+import math
+from functools import lru_cache, partial
 from typing import Any
 
 import numpy as np
@@ -62,6 +63,9 @@ def _quartiles(values: np.ndarray, group: np.ndarray, n_groups: int) -> np.ndarr
     result = np.full((n_groups, 3), np.nan)
     if not values.size:
         return result
+    if n_groups == 1:  # one group: the same arithmetic on Python floats is cheaper
+        result[0] = _quartiles_of(np.sort(values).tolist())
+        return result
     ordered = values[np.lexsort((values, group))]
     counts = np.bincount(group, minlength=n_groups)
     present = np.flatnonzero(counts)
@@ -80,6 +84,26 @@ def _quartiles(values: np.ndarray, group: np.ndarray, n_groups: int) -> np.ndarr
     return result
 
 
+def _quartiles_of(ordered: list[float]) -> list[float]:
+    """:func:`_quartiles` of one group's values, sorted, as Python floats."""
+    last = len(ordered) - 1
+    quartiles = []
+    for level in (0.25, 0.5, 0.75):
+        index = last * level
+        below = math.floor(index)
+        weight = index - below
+        low, high = ordered[below], ordered[min(below + 1, last)]
+        step = high - low
+        quartiles.append(high - step * (1 - weight) if weight >= 0.5 else low + step * weight)
+    return quartiles
+
+
+@lru_cache(maxsize=256)
+def _groups(count: int, replications: int) -> _Groups:
+    """The :class:`_Groups` of a population of ``count`` agents (built once per size)."""
+    return _Groups(count, replications)
+
+
 class _Groups:
     """Sums and means of a population's values within each replication (R rows).
 
@@ -92,6 +116,7 @@ class _Groups:
         self.replications = replications
         self.per = count // replications
         self.replica = np.repeat(np.arange(replications, dtype=np.intp), self.per)
+        self.replica.flags.writeable = False  # shared by every model of this size
 
     def total(self, values: np.ndarray) -> np.ndarray:
         return np.asarray(values, dtype=float).reshape(self.replications, self.per).sum(axis=1)
@@ -105,9 +130,9 @@ class _Groups:
         return np.bincount(self.replica[mask], minlength=self.replications).astype(float)
 
     def masked_mean(self, values: np.ndarray, mask: np.ndarray, count: np.ndarray) -> np.ndarray:
+        """NaN where no agent is counted (under :func:`observable_table`'s error state)."""
         total = np.bincount(self.replica[mask], weights=values[mask], minlength=self.replications)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            return np.where(count > 0, total / np.maximum(count, 1.0), np.nan)
+        return np.where(count > 0, total / count, np.nan)  # (numpy's NaN, not 0/0's)
 
 
 def _niche_hhi(clearing: Any, replications: int) -> np.ndarray:
@@ -119,7 +144,7 @@ def _niche_hhi(clearing: Any, replications: int) -> np.ndarray:
     selling = total > 0
     shares = clearing.revenue / np.where(selling, total, 1.0)[clearing.niche]
     hhi = np.bincount(clearing.niche, weights=shares**2, minlength=n)
-    niches = _Groups(n, replications)
+    niches = _groups(n, replications)
     count = niches.count(selling)
     return niches.masked_mean(hhi, selling, count)
 
@@ -135,7 +160,7 @@ def observable_table(model: Any) -> np.ndarray:
     A sum or mean beyond the largest float is reported as inf without numpy's warning (the
     market refuses such values where they matter, in one line naming the field).
     """
-    with np.errstate(over="ignore"):
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # (empty means: NaN)
         return _observables(model)
 
 
@@ -144,7 +169,7 @@ def _observables(model: Any) -> np.ndarray:
     s = model.specialists
     c = model.closed_firms
     reps = int(getattr(model, "replications", 1))
-    gens, specs, firms = (_Groups(pop.count, reps) for pop in (g, s, c))
+    gens, specs, firms = (_groups(pop.count, reps) for pop in (g, s, c))
     releasing = gens.count(g.participates)
     quartiles = _quartiles(g.openness[g.participates], gens.replica[g.participates], reps)
     regimes = np.bincount(g.regime + 4 * gens.replica, minlength=4 * reps).reshape(reps, 4)
@@ -154,7 +179,7 @@ def _observables(model: Any) -> np.ndarray:
     profit_c = firms.total(c.profit)
     clearing = model.clearing
     surplus = (
-        _Groups(clearing.n_niches, reps).total(clearing.consumer_surplus)
+        _groups(clearing.n_niches, reps).total(clearing.consumer_surplus)
         if clearing is not None
         else np.zeros(reps)
     )
@@ -162,8 +187,8 @@ def _observables(model: Any) -> np.ndarray:
     n_matched = specs.count(matched)
     total = g.derivatives.reshape(reps, -1).sum(axis=1, keepdims=True)
     shares = g.derivatives.reshape(reps, -1) / np.where(total > 0, total, 1)
-    outside = np.broadcast_to(model.outside, (reps,))
-    open_compute = np.broadcast_to(model.open_compute, (reps,))
+    outside = np.zeros(reps) + model.outside
+    open_compute = np.zeros(reps) + model.open_compute
     if c.count:
         best = c.compute.reshape(reps, -1).max(axis=1)
         gap = np.log10(best / open_compute)
@@ -172,8 +197,10 @@ def _observables(model: Any) -> np.ndarray:
         gap = margin = np.full(reps, np.nan)
     columns = {
         # one per replication in a batch; a single run may hold one per generalist (checks)
-        "theta": model.theta if reps > 1 else np.mean(model.theta),
-        "penalty": model.penalty if reps > 1 else np.mean(model.penalty),
+        "theta": model.theta if reps > 1 or np.ndim(model.theta) == 0 else np.mean(model.theta),
+        "penalty": (
+            model.penalty if reps > 1 or np.ndim(model.penalty) == 0 else np.mean(model.penalty)
+        ),
         "participation": releasing / gens.per,
         "mean_openness": gens.masked_mean(g.openness, g.participates, releasing),
         "openness_q25": quartiles[:, 0],
