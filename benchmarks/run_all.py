@@ -265,6 +265,9 @@ def market_rows(settings: dict, out: Path) -> list[dict]:
 
 
 MC_PATTERNS = {
+    "command_serial": re.compile(r"^\s+serial\s+([\d.]+) s wall", re.MULTILINE),
+    "command_pool": re.compile(r"^\s+2 workers\s+([\d.]+) s wall", re.MULTILINE),
+    "command": re.compile(r"parallel efficiency ([\d.]+) \(start-up included\)"),
     "serial": re.compile(r"serial:\s+([\d.]+) s\s+([\d.]+) runs/s"),
     "pool": re.compile(
         r"process pool, 2 workers:\s+([\d.]+) s\s+([\d.]+) runs/s\s+efficiency ([\d.]+) warm, "
@@ -286,6 +289,26 @@ def mc_rows(settings: dict, out: Path) -> list[dict]:
     name = "bench_mc"
     found = {key: pattern.search(text) for key, pattern in MC_PATTERNS.items()}
     rows = []
+    command, command_serial, command_pool = (
+        found[key] for key in ("command", "command_serial", "command_pool")
+    )
+    rows.append(
+        row(
+            name,
+            "abm mc --workers 2, end to end: parallel efficiency",
+            float(command[1]),
+            "",
+            target="≥ 0.8 (start-up included)",
+            met=float(command[1]) >= 0.8,
+            note=(
+                f"{command_pool[1]} s with 2 workers against {command_serial[1]} s serially"
+                if command_pool and command_serial
+                else ""
+            ),
+        )
+        if command
+        else missing(name, "abm mc --workers 2, end to end")
+    )
     serial, pool, dask, memory = (found[key] for key in ("serial", "pool", "dask", "memory"))
     rows.append(
         row(name, "serial throughput", float(serial[2]), "runs/s", note=f"{serial[1]} s")
