@@ -158,15 +158,15 @@ class BatchMarket(MarketModel):
             )
         for each in configs:
             each.validate()
+            reason = batch_obstacle(each)
+            if reason is not None:
+                raise ParameterError(f"replications cannot be stacked: {reason}")
         key = stack_key(configs[0])
         if any(stack_key(each) != key for each in configs[1:]):
             raise ParameterError(
                 "replications cannot be stacked: their configurations differ in more than "
                 f"the regulator's {', '.join(PER_REPLICATION)}"
             )
-        reason = batch_obstacle(configs[0])
-        if reason is not None:
-            raise ParameterError(f"replications cannot be stacked: {reason}")
         mesa.Model.__init__(self, rng=int(seeds[0]))  # the step counter; no draw comes from it
         self.seeds = [int(seed) for seed in seeds]
         self._build(configs[0], [np.random.default_rng(seed) for seed in self.seeds])
