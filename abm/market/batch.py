@@ -19,9 +19,9 @@ because nothing one replication computes depends on another:
 
 What a batch cannot hold yet (:func:`batch_obstacle` names it, and the experiment runner then
 runs those replications one by one): firm size, substitution across niches, heterogeneous
-valuations, an uncertain catch-up, learned closed-firm prices, learning
-with a market state or from neighbours (imitation), rules whose parameters differ per agent, and
-the supply-chain network export.
+valuations, an uncertain catch-up, learned closed-firm prices, learning with a market state,
+imitation and the replicator (they read other agents), rule parameters given per agent or per
+action, and the supply-chain network (:attr:`BatchMarket.network` refuses).
 """
 
 from __future__ import annotations
@@ -41,8 +41,8 @@ from abm.market.observables import OBSERVABLES, observable_table
 from abm.market.regulator import PER_REPLICATION, Policy
 
 #: Rules whose state and draws are per agent (row), so that stacking replications changes
-#: nothing: every other rule (imitation reads other agents; the replicator's population
-#: dynamics) runs replication by replication.
+#: nothing; the others (imitation copies other agents, the replicator follows its population's
+#: shares) run replication by replication.
 STACKABLE_RULES = frozenset(
     {
         "best_response",
@@ -60,7 +60,7 @@ STACKABLE_RULES = frozenset(
 
 def _learning_obstacle(path: str, learning: LearningConfig) -> str | None:
     if learning.rule not in STACKABLE_RULES:
-        return f"{path}.rule = {learning.rule!r} reads other agents"
+        return f"{path}.rule = {learning.rule!r}: it reads other agents"
     if learning.state is not None:
         return f"{path}.state: a market state"
     for name, value in learning.params.items():
@@ -222,7 +222,7 @@ class BatchMarket(MarketModel):
         every = self.config.agent_every
         if every and self.steps % every == 0:
             for replication, frames in enumerate(self._snapshots_by_replication):
-                frames.append(self._snapshot_of(replication))
+                frames.append(self._agent_snapshot(replication))
 
     # --- outputs -----------------------------------------------------------------------------
 
@@ -262,33 +262,14 @@ class BatchMarket(MarketModel):
             frames.append(frame)
         return frames[0] if replication is not None else pd.concat(frames, ignore_index=True)
 
-    def _snapshot_of(self, replication: int) -> pd.DataFrame:
-        parts = []
-        for kind, pop in (
-            ("generalist", self.generalists),
-            ("specialist", self.specialists),
-            ("closed_firm", self.closed_firms),
-        ):
-            per = pop.count // self.replications
-            rows = slice(replication * per, (replication + 1) * per)
-            state = {name: values[rows] for name, values in pop.state().items()}
-            parts.append(
-                pd.DataFrame({"step": self.steps, "type": kind, "index": np.arange(per), **state})
-            )
-        return pd.concat([part for part in parts if len(part)], ignore_index=True)
-
     def agent_frame(self, replication: int = 0) -> pd.DataFrame:
         """One replication's agent records, exactly as ``MarketModel.agent_frame`` has them."""
         frames = list(self._snapshots_by_replication[self._check_replication(replication)])
         if not frames or int(frames[-1]["step"].iloc[0]) != self.steps:
-            frames.append(self._snapshot_of(replication))
+            frames.append(self._agent_snapshot(replication))
         return pd.concat(frames, ignore_index=True)
 
     @property
     def network(self) -> Any:
         """Not kept for stacked replications: run the replication alone for its network."""
         raise ParameterError("a batch keeps no supply-chain network: run the replication alone")
-
-    def close(self) -> None:
-        """Nothing to release (a batch has no Mesa agents)."""
-        getattr(mesa.Agent, "_ids", {}).pop(self, None)

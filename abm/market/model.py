@@ -635,14 +635,17 @@ class MarketModel(mesa.Model):
         frame = self.datacollector.get_model_vars_dataframe()
         return frame.reset_index(drop=True)
 
-    def _agent_snapshot(self) -> pd.DataFrame:
+    def _agent_snapshot(self, replication: int = 0) -> pd.DataFrame:
+        """Every agent's state now (of one replication, when replications are stacked)."""
         g, s, c = self.generalists, self.specialists, self.closed_firms
-        parts = [
-            pd.DataFrame(
-                {"step": self.steps, "type": kind, "index": np.arange(pop.count), **pop.state()}
+        parts = []
+        for kind, pop in (("generalist", g), ("specialist", s), ("closed_firm", c)):
+            per = pop.count // self.replications
+            rows = slice(replication * per, (replication + 1) * per)
+            state = {name: values[rows] for name, values in pop.state().items()}
+            parts.append(
+                pd.DataFrame({"step": self.steps, "type": kind, "index": np.arange(per), **state})
             )
-            for kind, pop in (("generalist", g), ("specialist", s), ("closed_firm", c))
-        ]
         if self.in_house.on:
             parts[0]["in_house"] = self.in_house.counts
             parts[0]["in_house_share"] = self.in_house.share
