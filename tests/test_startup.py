@@ -69,3 +69,13 @@ def test_a_run_draws_its_figures_without_seaborn(tmp_path: Path) -> None:
     assert imported == {"matplotlib": True, "seaborn": False, "scipy.stats": False}
     assert sorted(path.name for path in out.glob("*.png")) == ["openness.png", "payoffs.png"]
     assert not list(out.glob("*.svg"))
+
+
+def test_a_study_of_stacked_runs_imports_no_mesa(tmp_path: Path) -> None:
+    scenario = tmp_path / "tiny.toml"
+    scenario.write_text(TINY, encoding="utf-8")
+    arguments = ["mc", str(scenario), "--replications", "4", "--quiet", "--no-figures"]
+    arguments += ["--out", str(tmp_path / "mc")]
+    code = f"from abm.cli import main\nassert main({arguments!r}) == 0"
+    imported = _imported(code, "abm.market.batch", "mesa", "networkx")
+    assert imported == {"abm.market.batch": True, "mesa": False, "networkx": False}

@@ -26,8 +26,15 @@ from abm.errors import ParameterError
 EXECUTORS: tuple[str, ...] = ("serial", "process", "dask")
 
 #: What a process pool's workers import before their first task (the runner's chunk function,
-#: the simulation and the market with Mesa, pandas and scipy): once, in the forkserver.
-PRELOAD: tuple[str, ...] = ("abm.experiments.runner", "abm.experiments.simulate", "abm.market")
+#: the simulation, the stacked market with pandas and scipy, and pyarrow for the tables): once,
+#: in the forkserver. Mesa is left out: stacked runs do without it (a worker imports it the
+#: first time it runs a market that cannot be stacked), which spares every pool 0.7 s.
+PRELOAD: tuple[str, ...] = (
+    "abm.experiments.runner",
+    "abm.experiments.simulate",
+    "abm.market.batch",
+    "pandas",
+)
 
 
 class SerialExecutor(Executor):

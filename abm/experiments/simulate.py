@@ -24,12 +24,14 @@ def build_model(market: dict[str, Any], seed: int, *, check_only: bool = False) 
     Returns:
         The ``MarketModel`` (or the validated ``MarketConfig`` with ``check_only``).
     """
-    from abm.market import MarketConfig, MarketModel
+    from abm.market import MarketConfig
 
     config = MarketConfig.from_dict(market)
     config.validate()
-    if check_only:
+    if check_only:  # (without importing the model and Mesa)
         return config
+    from abm.market import MarketModel
+
     return MarketModel(config=config, rng=int(seed))
 
 
@@ -125,15 +127,12 @@ def simulate_replications(
         for begin in range(0, len(members), size):
             part = members[begin : begin + size]
             batch = BatchMarket([configs[i] for i in part], [seeds[i] for i in part])
-            try:
-                batch.run(int(steps))
-                for replication, index in enumerate(part):
-                    tables = {"timeseries": batch.timeseries(replication)}
-                    if collect_agents:
-                        tables["agents"] = batch.agent_frame(replication)
-                    results[index] = tables
-            finally:
-                batch.close()
+            batch.run(int(steps))
+            for replication, index in enumerate(part):
+                tables = {"timeseries": batch.timeseries(replication)}
+                if collect_agents:
+                    tables["agents"] = batch.agent_frame(replication)
+                results[index] = tables
     return [
         tables
         if tables is not None

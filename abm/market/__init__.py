@@ -17,13 +17,16 @@ Modules:
     regulator: the policy (static, schedule, adaptive).
     network: the supply-chain graph, HHI, shares, GraphML.
     observables: the model-level series.
-    model: ``MarketModel``.
+    core: ``MarketCore``, the state and the period (no Mesa).
+    model: ``MarketModel``, the core as a Mesa model.
     batch: ``BatchMarket``, replications stacked into one set of arrays, each bit for bit the
         replication run alone.
     checks: the checks V0–V6 against the analytical models.
 """
 
-from abm.market.agents import ClosedFirm, Generalist, Regulator, Specialist
+import importlib
+from typing import Any
+
 from abm.market.config import (
     ClosedFirmConfig,
     DemandConfig,
@@ -35,8 +38,27 @@ from abm.market.config import (
     SpecialistConfig,
 )
 from abm.market.distributions import Distribution
-from abm.market.model import MarketModel
 from abm.market.observables import OBSERVABLES
+
+#: Names imported on first use: the Mesa model and its agents import Mesa (about 0.7 s), which
+#: a study's stacked runs (:mod:`abm.market.batch`) do without.
+_LAZY = {
+    "MarketModel": "abm.market.model",
+    "ClosedFirm": "abm.market.agents",
+    "Generalist": "abm.market.agents",
+    "Regulator": "abm.market.agents",
+    "Specialist": "abm.market.agents",
+}
+
+
+def __getattr__(name: str) -> Any:
+    """Import a :data:`_LAZY` name from its module the first time it is asked for."""
+    if name not in _LAZY:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(_LAZY[name]), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "OBSERVABLES",

@@ -3,9 +3,10 @@
 A small market spends most of a period on the fixed cost of a few hundred numpy calls on short
 arrays; a Monte Carlo study pays it once per replication and period. :class:`BatchMarket` stacks
 R replications of one configuration (different seeds; the regulator's numbers may differ too,
-:func:`stack_key`) replication by replication into the populations of one
-:class:`~abm.market.model.MarketModel` and runs them in lockstep: one clearing of R × N niches,
-one learning update per rule for R × n agents, one observable table of R rows.
+:func:`stack_key`) replication by replication into the populations of one market
+(:class:`~abm.market.core.MarketCore`, the period :class:`~abm.market.model.MarketModel` runs,
+without Mesa) and runs them in lockstep: one clearing of R × N niches, one learning update per
+rule for R × n agents, one observable table of R rows.
 
 A replication in a batch is bit for bit the replication run alone (``tests/test_batch.py``),
 because nothing one replication computes depends on another:
@@ -20,8 +21,9 @@ because nothing one replication computes depends on another:
 What a batch cannot hold yet (:func:`batch_obstacle` names it, and the experiment runner then
 runs those replications one by one): firm size, substitution across niches, heterogeneous
 valuations, an uncertain catch-up, learned closed-firm prices, learning with a market state,
-imitation and the replicator (they read other agents), rule parameters given per agent or per
-action, and the supply-chain network (:attr:`BatchMarket.network` refuses).
+imitation and the replicator (they read other agents), and rule parameters given per agent or
+per action. A batch keeps no Mesa agents and no supply-chain network: run a replication alone
+(``MarketModel(config, rng=seed)``) to inspect them.
 """
 
 from __future__ import annotations
@@ -30,13 +32,12 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-import mesa
 import numpy as np
 import pandas as pd
 
 from abm.errors import ParameterError
 from abm.market.config import LearningConfig, MarketConfig
-from abm.market.model import MarketModel
+from abm.market.core import MarketCore
 from abm.market.observables import OBSERVABLES, observable_table
 from abm.market.regulator import PER_REPLICATION, Policy
 
@@ -116,13 +117,14 @@ def batch_obstacle(config: MarketConfig) -> str | None:
     return None
 
 
-class BatchMarket(MarketModel):
+class BatchMarket(MarketCore):
     """R replications of one market, stacked; each follows its own seed bit for bit.
 
     The populations (``generalists``, ``specialists``, ``closed_firms``) hold every
     replication's agents in turn, replication r's n agents at rows r·n … (r+1)·n − 1; the
     outside option, the open frontier and the open share are one value per replication. There
-    are no Mesa agents (a replication's are those of ``MarketModel(config, rng=seeds[r])``).
+    are no Mesa agents (a replication's are those of ``MarketModel(config, rng=seeds[r])``),
+    and Mesa is not imported.
 
     Args:
         config: The market's configuration: one for every replication, or one per replication,
@@ -167,7 +169,7 @@ class BatchMarket(MarketModel):
                 "replications cannot be stacked: their configurations differ in more than "
                 f"the regulator's {', '.join(PER_REPLICATION)}"
             )
-        mesa.Model.__init__(self, rng=int(seeds[0]))  # the step counter; no draw comes from it
+        self.steps = 0
         self.seeds = [int(seed) for seed in seeds]
         self._build(configs[0], [np.random.default_rng(seed) for seed in self.seeds])
         reps = self.replications
@@ -180,6 +182,11 @@ class BatchMarket(MarketModel):
         self._snapshots_by_replication: list[list[pd.DataFrame]] = [[] for _ in range(reps)]
         self._tables = [observable_table(self)]
         self._stacked: np.ndarray | None = None  # the tables stacked, until the next period
+
+    def step(self) -> None:
+        """One period of every replication."""
+        self.steps += 1
+        super().step()
 
     # --- what differs per replication ----------------------------------------------------------
 
@@ -268,8 +275,3 @@ class BatchMarket(MarketModel):
         if not frames or int(frames[-1]["step"].iloc[0]) != self.steps:
             frames.append(self._agent_snapshot(replication))
         return pd.concat(frames, ignore_index=True)
-
-    @property
-    def network(self) -> Any:
-        """Not kept for stacked replications: run the replication alone for its network."""
-        raise ParameterError("a batch keeps no supply-chain network: run the replication alone")

@@ -7,14 +7,16 @@ demand, so the period loop never touches networkx.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import networkx as nx
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy import sparse
 
 from abm.learning import Neighbourhood
+
+if TYPE_CHECKING:  # networkx is imported where a graph is built (the period never needs it)
+    import networkx as nx
 
 
 def application_shares(counts: ArrayLike) -> NDArray[np.float64]:
@@ -63,6 +65,8 @@ def build_network(model: object) -> nx.DiGraph:
     every derivative, with its α1 and δ. GraphML has no NaN-safe floats, so a missing value
     (openness of an abstainer, α1 without a derivative) is stored as -1.
     """
+    import networkx as nx
+
     graph = nx.DiGraph(step=int(model.steps))  # type: ignore[attr-defined]
     populations = (
         ("G", "generalist", model.generalists),  # type: ignore[attr-defined]
@@ -103,5 +107,7 @@ def write_graphml(graph: nx.DiGraph, path: str | Path) -> Path:
     """Write the graph as GraphML; returns the path."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    import networkx as nx
+
     nx.write_graphml(graph, path)
     return path
