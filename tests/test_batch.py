@@ -278,3 +278,19 @@ def test_simulate_replications_equals_simulate_one_by_one():
             alone = simulate(market, seed, 12, collect_agents=True)
             assert tables["timeseries"].equals(alone["timeseries"])
             assert tables["agents"].equals(alone["agents"])
+
+
+@pytest.mark.parametrize("size", [7, 300, 5000])  # the small (frozen) and large (compacted) paths
+def test_a_markup_and_a_lambert_value_do_not_depend_on_the_others_solved_with_them(size):
+    # what stacking relies on: an element's result is the same alone as among any others
+    from abm.market.clearing import _markup_at, lambert_of_exp
+
+    rng = np.random.default_rng(size)
+    target = rng.normal(0.0, 4.0, size) * rng.choice([0.01, 1.0, 10.0], size)
+    start = np.minimum(target, 0.0) + rng.normal(0.0, 0.5, size)
+    together = _markup_at(target, start.copy())
+    for part in (slice(0, 1), slice(size // 3, size // 2), slice(1, None, 2)):
+        alone = _markup_at(target[part].copy(), start[part].copy())
+        np.testing.assert_array_equal(together[part], alone)
+    z = rng.uniform(-30.0, 40.0, size)
+    np.testing.assert_array_equal(lambert_of_exp(z)[1::3], lambert_of_exp(z[1::3].copy()))
