@@ -26,8 +26,8 @@ from abm.errors import ParameterError
 EXECUTORS: tuple[str, ...] = ("serial", "process", "dask")
 
 #: What a process pool's workers import before their first task (the runner's chunk function,
-#: the simulation, the stacked market with pandas and scipy, and pyarrow for the tables): once,
-#: in the forkserver. Mesa is left out: stacked runs do without it (a worker imports it the
+#: the simulation, the stacked market with pandas and scipy): once, in the forkserver. Mesa is
+#: left out: stacked runs do without it (a worker imports it the
 #: first time it runs a market that cannot be stacked), which spares every pool 0.7 s.
 PRELOAD: tuple[str, ...] = (
     "abm.experiments.runner",

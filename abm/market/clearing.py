@@ -506,7 +506,7 @@ class Clearing:
         Returns:
             Revenue per period, broadcast shape of the inputs.
         """
-        return self._deviation(niche, value, product, outside, captive_outside, sales=False)[0]
+        return self._deviation(niche, value, product, outside, captive_outside, with_sales=False)[0]
 
     def price_deviation_revenue(self, product: IntArray, prices: FloatArray) -> FloatArray:
         """Revenue of each ``product`` at each of ``prices``, every other price as cleared.
@@ -545,9 +545,12 @@ class Clearing:
         product: IntArray,
         outside: FloatArray | None,
         captive_outside: NDArray[np.bool_] | bool,
-        sales: bool = True,
+        with_sales: bool = True,
     ) -> tuple[FloatArray, FloatArray | None]:
-        """(revenue, customer-days served) of one deviating product (served only if ``sales``)."""
+        """(revenue, customer-days served) of one deviating product.
+
+        Served is None unless ``with_sales`` (revenue alone spares the forgone tables a pass).
+        """
         niche = np.asarray(niche, dtype=np.intp)
         product = np.asarray(product, dtype=np.intp)
         value = np.asarray(value, dtype=float)
@@ -555,7 +558,7 @@ class Clearing:
         size = self.size[niche]
         if self.rule == "captive":
             revenue = size * np.maximum(value - np.where(captive_outside, outside, 0.0), 0.0)
-            return revenue, np.broadcast_to(size, revenue.shape).copy() if sales else None
+            return revenue, np.broadcast_to(size, revenue.shape).copy() if with_sales else None
         entering = product < 0
         safe = np.where(entering, 0, product)
         if self.rule == "limit_pricing":
@@ -580,7 +583,7 @@ class Clearing:
         markup = lambert_of_exp(value / scale - 1.0 - log_d)
         # at its best response p = σ(1 + x) and share x/(1 + x): revenue per customer is σx
         revenue = size * scale * markup
-        served = size * markup / (1.0 + markup) if sales or self.fixed is not None else None
+        served = size * markup / (1.0 + markup) if with_sales else None
         if self.fixed is not None and self.value.size:
             # a product with a fixed price keeps it: share e^{u}/(e^{u} + D₋ᵢ) at that price
             held = ~entering & self.fixed[safe]
@@ -588,7 +591,8 @@ class Clearing:
             with np.errstate(invalid="ignore"):
                 share = 1.0 / (1.0 + np.exp(log_d - (value - price) / scale))
             revenue = np.where(held, size * price * share, revenue)
-            served = np.where(held, size * share, served)
+            if with_sales:
+                served = np.where(held, size * share, served)
         return revenue, served
 
 

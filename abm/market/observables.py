@@ -149,6 +149,15 @@ def _niche_hhi(clearing: Any, replications: int) -> np.ndarray:
     return niches.masked_mean(hhi, selling, count)
 
 
+def _in_force(value: Any, replications: int) -> Any:
+    """θ or p as reported: one per replication in a batch, else the run's number.
+
+    A single run may hold one per generalist (the checks give each pair its own regulator):
+    then their mean.
+    """
+    return value if replications > 1 or np.ndim(value) == 0 else np.mean(value)
+
+
 def compute_observables(model: Any) -> dict[str, float]:
     """Every entry of :data:`OBSERVABLES` for the current period of a single-run ``model``."""
     return dict(zip(OBSERVABLES, observable_table(model)[0].tolist(), strict=True))
@@ -185,8 +194,6 @@ def _observables(model: Any) -> np.ndarray:
     )
     matched = s.matched
     n_matched = specs.count(matched)
-    total = g.derivatives.reshape(reps, -1).sum(axis=1, keepdims=True)
-    shares = g.derivatives.reshape(reps, -1) / np.where(total > 0, total, 1)
     outside = np.zeros(reps) + model.outside
     open_compute = np.zeros(reps) + model.open_compute
     if c.count:
@@ -196,11 +203,8 @@ def _observables(model: Any) -> np.ndarray:
     else:
         gap = margin = np.full(reps, np.nan)
     columns = {
-        # one per replication in a batch; a single run may hold one per generalist (checks)
-        "theta": model.theta if reps > 1 or np.ndim(model.theta) == 0 else np.mean(model.theta),
-        "penalty": (
-            model.penalty if reps > 1 or np.ndim(model.penalty) == 0 else np.mean(model.penalty)
-        ),
+        "theta": _in_force(model.theta, reps),
+        "penalty": _in_force(model.penalty, reps),
         "participation": releasing / gens.per,
         "mean_openness": gens.masked_mean(g.openness, g.participates, releasing),
         "openness_q25": quartiles[:, 0],
@@ -222,7 +226,7 @@ def _observables(model: Any) -> np.ndarray:
         "mean_effort": specs.masked_mean(s.effort, matched, n_matched),
         "mean_price": specs.masked_mean(s.price, matched, n_matched),
         "matched_specialists": n_matched,
-        "hhi": (shares**2).sum(axis=1),
+        "hhi": (g.share.reshape(reps, -1) ** 2).sum(axis=1),  # shares of derivatives per base
         "niche_hhi": _niche_hhi(clearing, reps),
         "open_frontier": open_compute,
         "open_value": outside,

@@ -462,8 +462,8 @@ class ClosedFirms(PerAgentState):
         self.count = n
         self.value_function = resolve_value(config.value)
         self.niche = np.tile(np.arange(per, dtype=np.intp) % n_niches, replications)
-        self.replica = np.repeat(np.arange(replications, dtype=np.intp), per)
-        self.niche_index = self.niche + self.replica * n_niches if replications > 1 else self.niche
+        replica = np.repeat(np.arange(replications, dtype=np.intp), per)
+        self.niche_index = self.niche + replica * n_niches if replications > 1 else self.niche
         initial = draw(
             config.initial_compute, rng, n, "closed_firms.initial_compute", 0.0, low_open=True
         )
