@@ -78,6 +78,8 @@ SETTINGS = {
             "1",
             "--memory-steps",
             "1",
+            "--horizon-steps",
+            "40",
         ],
         "startup_repeats": 1,
         "batch": ["--replications", "20", "--steps", "100", "--alone", "3"],
@@ -124,8 +126,13 @@ def row(
 
 
 def environment() -> dict[str, str]:
-    """The environment of the subprocesses: this checkout's ``abm`` first on the path."""
+    """The environment of the subprocesses: this checkout's ``abm`` first on the path.
+
+    Bytecode is written and read (``PYTHONDONTWRITEBYTECODE`` dropped) as in an installed
+    package, whose modules pip compiles: otherwise every start-up would time compiling them.
+    """
     env = dict(os.environ)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     env["PYTHONPATH"] = os.pathsep.join(
         part for part in (str(ROOT), env.get("PYTHONPATH", "")) if part
     )
@@ -268,6 +275,11 @@ MC_PATTERNS = {
     "command_serial": re.compile(r"^\s+serial\s+([\d.]+) s wall", re.MULTILINE),
     "command_pool": re.compile(r"^\s+2 workers\s+([\d.]+) s wall", re.MULTILINE),
     "command": re.compile(r"parallel efficiency ([\d.]+) \(start-up included\)"),
+    "horizon": re.compile(
+        r"runs of (\d+) periods, end to end[^\n]*\n\s+serial\s+([\d.]+) s wall[^\n]*\n"
+        r"\s+2 workers\s+([\d.]+) s wall[^\n]*\n\s+parallel efficiency at the scenario's "
+        r"horizon ([\d.]+)"
+    ),
     "serial": re.compile(r"serial:\s+([\d.]+) s\s+([\d.]+) runs/s"),
     "pool": re.compile(
         r"process pool, 2 workers:\s+([\d.]+) s\s+([\d.]+) runs/s\s+efficiency ([\d.]+) warm, "
@@ -295,7 +307,7 @@ def mc_rows(settings: dict, out: Path) -> list[dict]:
     rows.append(
         row(
             name,
-            "abm mc --workers 2, end to end: parallel efficiency",
+            "abm mc --workers 2, end to end, short runs: parallel efficiency",
             float(command[1]),
             "",
             target="≥ 0.8 (start-up included)",
@@ -308,6 +320,21 @@ def mc_rows(settings: dict, out: Path) -> list[dict]:
         )
         if command
         else missing(name, "abm mc --workers 2, end to end")
+    )
+    horizon = found["horizon"]
+    rows.append(
+        row(
+            name,
+            "abm mc --workers 2, end to end, runs of the scenario's horizon: parallel efficiency",
+            float(horizon[4]),
+            "",
+            target="≥ 0.8 (start-up included)",
+            met=float(horizon[4]) >= 0.8,
+            note=f"{horizon[1]} periods a run: {horizon[3]} s with 2 workers against "
+            f"{horizon[2]} s serially",
+        )
+        if horizon
+        else missing(name, "abm mc --workers 2, end to end, runs of the scenario's horizon")
     )
     serial, pool, dask, memory = (found[key] for key in ("serial", "pool", "dask", "memory"))
     rows.append(
@@ -449,7 +476,11 @@ def batch_rows(settings: dict, out: Path) -> list[dict]:
 
 
 def cpu_seconds(command: list[str], repeats: int) -> tuple[float, float]:
-    """Fastest CPU time (user + system of the child) and its wall time over ``repeats`` runs."""
+    """Fastest CPU time (user + system of the child) and its wall time over ``repeats`` runs.
+
+    One untimed run first, which writes the bytecode the timed runs read.
+    """
+    subprocess.run(command, check=True, capture_output=True, env=environment(), cwd=ROOT)
     best = (math.inf, math.inf)
     for _ in range(repeats):
         before = resource.getrusage(resource.RUSAGE_CHILDREN)

@@ -74,6 +74,14 @@ def stackable_config(
     return config
 
 
+def model_tables(market: dict, seed: int, periods: int) -> dict:
+    """The tables of the Mesa model run alone: what every stacked path must reproduce."""
+    model = MarketModel(MarketConfig.from_dict(market), rng=seed).run(periods)
+    tables = {"timeseries": model.timeseries(), "agents": model.agent_frame()}
+    model.close()
+    return tables
+
+
 def assert_batch_is_alone(config: MarketConfig, periods: int = 25, seeds=SEEDS) -> None:
     batch = BatchMarket(config.model_copy(deep=True), seeds).run(periods)
     for replication, seed in enumerate(seeds):
@@ -244,7 +252,7 @@ def test_replica_streams_draw_each_replications_numbers_in_its_order():
 
 def test_a_sweeps_points_over_the_regulator_stack_into_one_batch(monkeypatch):
     import abm.market.batch as batch_module
-    from abm.experiments.simulate import simulate, simulate_replications
+    from abm.experiments.simulate import simulate_replications
     from abm.scenarios import load_scenario
 
     scenario = load_scenario("scenarios/baseline.toml")
@@ -261,13 +269,13 @@ def test_a_sweeps_points_over_the_regulator_stack_into_one_batch(monkeypatch):
 
     monkeypatch.setattr(batch_module.BatchMarket, "__init__", counting)
     stacked = simulate_replications(markets, seeds, 10)
-    assert sizes == [4]  # the four regulator points together; the fifth run alone
+    assert sizes == [4, 1]  # the four regulator points together; the fifth alone
     for market, seed, tables in zip(markets, seeds, stacked, strict=True):
-        assert tables["timeseries"].equals(simulate(market, seed, 10)["timeseries"])
+        assert tables["timeseries"].equals(model_tables(market, seed, 10)["timeseries"])
 
 
-def test_simulate_replications_equals_simulate_one_by_one():
-    from abm.experiments.simulate import simulate, simulate_replications
+def test_simulate_replications_equals_the_model_run_one_by_one():
+    from abm.experiments.simulate import simulate_replications
     from abm.scenarios import load_scenario
 
     firm_size = load_scenario("scenarios/baseline.toml").market_data({})
@@ -275,9 +283,33 @@ def test_simulate_replications_equals_simulate_one_by_one():
     for market in (load_scenario("scenarios/adaptive_regulator.toml").market_data({}), firm_size):
         stacked = simulate_replications(market, [4, 8, 15], 12, collect_agents=True)
         for seed, tables in zip([4, 8, 15], stacked, strict=True):
-            alone = simulate(market, seed, 12, collect_agents=True)
+            alone = model_tables(market, seed, 12)
             assert tables["timeseries"].equals(alone["timeseries"])
             assert tables["agents"].equals(alone["agents"])
+
+
+def test_a_single_run_is_the_model_run_without_mesa(tmp_path):
+    # simulate (abm run's path) runs a stackable market as a batch of one: its tables and its
+    # supply-chain network are the Mesa model's
+    import networkx as nx
+
+    from abm.experiments.simulate import simulate
+    from abm.market.network import build_network
+    from abm.scenarios import load_scenario
+
+    market = load_scenario("scenarios/adaptive_regulator.toml").market_data({})
+    tables = simulate(market, 9, 15, collect_agents=True, graphml=tmp_path / "run.graphml")
+    model = MarketModel(MarketConfig.from_dict(market), rng=9).run(15)
+    model.export_graphml(tmp_path / "model.graphml")
+    assert tables["timeseries"].equals(model.timeseries())
+    assert tables["agents"].equals(model.agent_frame())
+    run, alone = (nx.read_graphml(tmp_path / f"{name}.graphml") for name in ("run", "model"))
+    assert nx.utils.graphs_equal(run, alone)
+    assert run.number_of_edges() > 0
+    assert (tmp_path / "run.graphml").read_bytes() == (tmp_path / "model.graphml").read_bytes()
+    model.close()
+    with pytest.raises(ParameterError, match="one replication at a time"):
+        build_network(BatchMarket(MarketConfig.from_dict(market), [1, 2]))
 
 
 @pytest.mark.parametrize("size", [7, 300, 5000])  # the small (frozen) and large (compacted) paths

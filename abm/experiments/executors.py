@@ -26,7 +26,7 @@ from abm.errors import ParameterError
 EXECUTORS: tuple[str, ...] = ("serial", "process", "dask")
 
 #: What a process pool's workers import before their first task (the runner's chunk function,
-#: the simulation, the stacked market with pandas and scipy): once, in the forkserver. Mesa is
+#: the simulation, the stacked market with pandas): once, in the forkserver. Mesa is
 #: left out: stacked runs do without it (a worker imports it the
 #: first time it runs a market that cannot be stacked), which spares every pool 0.7 s.
 PRELOAD: tuple[str, ...] = (

@@ -56,7 +56,31 @@ def simulate(
         ``{"timeseries": ...}`` (one row per step, ``step`` then the observables) and, with
         ``collect_agents``, ``"agents"``.
     """
-    model = build_model(market, seed)
+    config = build_model(market, seed, check_only=True)
+    from abm.market.batch import BatchMarket, batch_obstacle
+
+    if batch_obstacle(config) is not None:
+        return _simulate_model(config, seed, steps, collect_agents, graphml)
+    # The stacked market as a batch of one: bit for bit the Mesa model's run (tests/test_batch.py)
+    # without importing Mesa, which a command's single run then does not wait for (0.3 s).
+    run = BatchMarket(config, [int(seed)]).run(int(steps))
+    tables = {"timeseries": run.timeseries(0)}
+    if collect_agents:
+        tables["agents"] = run.agent_frame(0)
+    if graphml is not None:
+        from abm.market.network import build_network, write_graphml
+
+        write_graphml(build_network(run), graphml)
+    return tables
+
+
+def _simulate_model(
+    config: Any, seed: int, steps: int, collect_agents: bool, graphml: str | Path | None
+) -> dict[str, pd.DataFrame]:
+    """:func:`simulate` through the Mesa model (the markets a batch cannot hold)."""
+    from abm.market import MarketModel
+
+    model = MarketModel(config=config, rng=int(seed))
     try:
         model.run(int(steps))
         tables = {"timeseries": model.timeseries()}

@@ -22,8 +22,9 @@ What a batch cannot hold yet (:func:`batch_obstacle` names it, and the experimen
 runs those replications one by one): firm size, substitution across niches, heterogeneous
 valuations, an uncertain catch-up, learned closed-firm prices, learning with a market state,
 imitation and the replicator (they read other agents), and rule parameters given per agent or
-per action. A batch keeps no Mesa agents and no supply-chain network: run a replication alone
-(``MarketModel(config, rng=seed)``) to inspect them.
+per action. A batch keeps no Mesa agents: run a replication alone
+(``MarketModel(config, rng=seed)``) to inspect them. A batch of one is a single run without Mesa
+(what ``abm run`` does): :func:`abm.market.network.build_network` draws its supply chain.
 """
 
 from __future__ import annotations

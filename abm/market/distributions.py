@@ -15,7 +15,6 @@ from typing import Any, Literal
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.special import ndtr, ndtri
 
 from abm.errors import ParameterError, check_choice, check_range
 from abm.learning.streams import ReplicaStreams
@@ -79,6 +78,8 @@ class Distribution:
                     f"{name}: truncation bounds must satisfy low < high, got [{self.low:g}, "
                     f"{self.high:g}]"
                 )
+            from scipy.special import ndtr  # here: only truncated normals need scipy
+
             lower, upper = self._standard_bounds()
             if not ndtr(upper) - ndtr(lower) > 1e-12:
                 raise ParameterError(
@@ -128,6 +129,8 @@ class Distribution:
             return np.asarray(self.values, dtype=float).copy()
         if self.kind == "uniform":
             return rng.uniform(self.low, self.high, n)
+        from scipy.special import ndtr, ndtri
+
         lower, upper = self._standard_bounds()
         uniforms = rng.uniform(ndtr(lower), ndtr(upper), n)
         draws = self.mean + self.sd * ndtri(uniforms)

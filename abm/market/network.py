@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy import sparse
 
+from abm.errors import ParameterError
 from abm.learning import Neighbourhood
 
 if TYPE_CHECKING:  # networkx is imported where a graph is built (the period never needs it)
@@ -44,6 +44,8 @@ def same_group(
     (``members[k]``, ``group[k]``) puts agent ``members[k]`` in that group (a generalist is in
     every niche one of its derivatives sells in).
     """
+    from scipy import sparse  # here: only imitation's neighbourhoods need it
+
     group = np.asarray(group, dtype=np.intp)
     if members is None:
         members, n_members = np.arange(group.size), group.size
@@ -58,7 +60,7 @@ def same_group(
 
 
 def build_network(model: object) -> nx.DiGraph:
-    """The supply chain of a :class:`~abm.market.model.MarketModel` as a DiGraph.
+    """The supply chain of a :class:`~abm.market.model.MarketModel` (or batch of one): a DiGraph.
 
     Nodes ``G<i>`` (base models), ``S<j>`` (specialists) and ``C<f>`` (closed models), each
     with ``kind`` and its population's per-agent fields (``FIELDS``); edges ``G<i> → S<j>`` for
@@ -67,6 +69,8 @@ def build_network(model: object) -> nx.DiGraph:
     """
     import networkx as nx
 
+    if getattr(model, "replications", 1) != 1:
+        raise ParameterError("a supply-chain network is drawn for one replication at a time")
     graph = nx.DiGraph(step=int(model.steps))  # type: ignore[attr-defined]
     populations = (
         ("G", "generalist", model.generalists),  # type: ignore[attr-defined]
