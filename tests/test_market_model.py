@@ -428,6 +428,30 @@ def test_lambert_of_exp_matches_scipy_wrightomega():
     assert lambert_of_exp(np.array([np.inf, -np.inf])).tolist() == [np.inf, 0.0]
 
 
+def test_lambert_table_start_is_within_its_bound_and_one_halley_step_reaches_rounding():
+    # docs/model/market.md: linear interpolation of W on steps of h = 1/128 errs by at most
+    # h²/8·e^h (relative; W'' = W/(1 + W)³ ≤ W, and W grows by at most e^h within a step), and
+    # one Halley step cubes that error
+    from scipy.special import wrightomega
+
+    from abm.market import clearing
+
+    low, high, steps = clearing._TABLE_LOW, clearing._TABLE_HIGH, clearing._TABLE_STEPS
+    z = np.concatenate((np.linspace(low, high, 200_001), [low, high, np.nextafter(high, 0)]))
+    exact = wrightomega(z).real
+    position = (z - low) * steps
+    index = position.astype(np.intp)
+    start = clearing._TABLE[index] + (position - index) * clearing._TABLE_SLOPE[index]
+    assert np.max(np.abs(start / exact - 1.0)) <= np.exp(1.0 / steps) / (8 * steps**2)
+    np.testing.assert_allclose(clearing._lambert_table(z), exact, rtol=1e-14, atol=0)
+    # either side of the table's ends: the series below, Halley's steps above
+    edges = np.array([np.nextafter(low, -np.inf), low - 1e-9, high + 1e-9, 41.0, -51.0])
+    np.testing.assert_allclose(
+        clearing.lambert_of_exp(edges), wrightomega(edges).real, rtol=1e-14, atol=0
+    )
+    assert np.isnan(clearing.lambert_of_exp(np.array([np.nan, 0.0])))[0]
+
+
 def test_logit_prices_are_mutual_best_responses_in_a_dominated_niche():
     # one product near share 1 (the case a best-response iteration converges slowly on)
     niche = np.array([0, 0, 0, 1])
