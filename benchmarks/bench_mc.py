@@ -21,8 +21,8 @@ Sections (``--sections``, comma-separated; default all):
 Every timing is the best of ``--repeat`` (the machine may be shared: the minimum is the least
 disturbed run).
 
-    python benchmarks/bench_mc.py                                  # every section (~4 min)
-    python benchmarks/bench_mc.py --sections command,pool          # efficiency (< 2 min)
+    python benchmarks/bench_mc.py                                  # every section (~6 min)
+    python benchmarks/bench_mc.py --sections command,pool          # efficiency (~4 min)
     python benchmarks/bench_mc.py --runs 40 --steps 200 --memory-steps 20
 """
 
@@ -121,9 +121,13 @@ def command_cost(arguments: list[str]) -> tuple[float, float]:
 
 def command_section(args: argparse.Namespace) -> None:
     """``abm mc`` end to end, serial against 2 workers: short runs, then the scenario's own."""
+    from abm.scenarios import load_scenario
+
+    horizon = args.horizon_steps
+    horizon = load_scenario(BASELINE).horizon.steps if horizon is None else horizon
     lengths = [(args.steps, args.repeat, "")]
-    if args.horizon_steps:
-        lengths.append((args.horizon_steps, 1, " at the scenario's horizon"))
+    if horizon:
+        lengths.append((horizon, 1, " at the scenario's horizon"))
     for steps, repeat, label in lengths:
         base = ["mc", str(BASELINE), "--replications", str(args.runs), "--steps", str(steps)]
         base += ["--no-figures", "--quiet"]
@@ -196,8 +200,8 @@ def main() -> None:
     parser.add_argument(
         "--horizon-steps",
         type=int,
-        default=1000,
-        help="command section: also runs of this many periods, timed once (the baseline "
+        default=None,
+        help="command section: also runs of this many periods, timed once (none: the baseline "
         "scenario's horizon; 0: skip)",
     )
     parser.add_argument("--chunk-size", type=int, default=10, help="runs per task (pool, dask)")
