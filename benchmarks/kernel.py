@@ -11,8 +11,10 @@ no DataCollector (the observables go into one preallocated array). Per period:
    firms' compute (3 levels);
 2. the free open model (the best open release) as every customer's outside option;
 3. logit Bertrand–Nash clearing of every niche: one bracketed Newton root per niche in the log
-   of its logit aggregate, each firm's markup by Newton, then W(e^z) by three Halley steps for
-   the realised shares and revenues (from last period's prices, as the market does);
+   of its logit aggregate, each firm's markup given it, then W(e^z) for the realised shares and
+   revenues (from last period's prices, as the market does); the markup and W are the market's
+   own numpy functions (``abm.market.clearing``: a table's interpolation and one Halley step),
+   so that the kernel and the market do the same arithmetic;
 4. payoffs: the derivatives' revenue split δ = 0.5, effort costs, the generalists' own terms
    and regimes, the closed firms' profit and the revenue of one more compute level;
 5. Q updates of the four tables, and the market's 33 model-level observables.
@@ -34,8 +36,8 @@ from pathlib import Path
 
 import numpy as np
 
-#: Elements per slice of the Lambert evaluation (temporaries stay in cache), as the market.
-SLICE = 1 << 14
+from abm.market.clearing import lambert_of_exp, log_markup_at
+
 ITERATIONS = 500
 TOLERANCE = 1e-13
 TIE = 1e-12
@@ -82,33 +84,6 @@ OBSERVABLES = (
 # --- logit clearing ---------------------------------------------------------------------------
 
 
-def lambert_of_exp(z: np.ndarray) -> np.ndarray:
-    """W(e^z) of a flat array: e^z − e^{2z} below −20, else three Halley steps on ln W."""
-    out = np.empty_like(z)
-    for begin in range(0, z.size, SLICE):
-        part = z[begin : begin + SLICE]
-        small = np.exp(np.minimum(part, -20.0))
-        result = small * (1.0 - small)
-        large = part >= -20.0
-        if large.any():
-            x0 = part[large]
-            lower = x0 < 1.0
-            y = np.where(
-                lower,
-                x0 - np.exp(np.minimum(x0, 1.0)),
-                np.log(x0 - np.log(np.where(lower, 1.0, x0))),
-            )
-            for _ in range(3):
-                x = np.exp(y)
-                h = x + y - x0
-                slope = x + 1.0
-                y = y - h / (slope - 0.5 * h * x / slope)
-            result[large] = np.exp(y)
-        out[begin : begin + SLICE] = result
-    out[z == np.inf] = np.inf
-    return out
-
-
 def group_logsumexp(group: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
     """Log Σ e^values per group (−inf for an empty group)."""
     top = np.full(n, -np.inf)
@@ -129,25 +104,6 @@ def logsumexp_of_others(group: np.ndarray, values: np.ndarray, n: int) -> np.nda
     return others
 
 
-def markup_at(target: np.ndarray, start: np.ndarray) -> np.ndarray:
-    """Log-markup y = ln x solving x + ln x − ln(1 + x) = target (Newton, capped)."""
-    root = np.sqrt(target * target + 4.0)
-    cap = np.log(
-        np.where(target > 0.0, 0.5 * (target + root), 2.0 / (root - np.minimum(target, 0.0)))
-    )
-    y = np.minimum(start, cap)
-    rows = np.arange(y.size)  # each markup stops at its own convergence, as the market's
-    for _ in range(ITERATIONS):
-        current = y[rows]
-        x = np.exp(current)
-        step = (x + current - np.log1p(x) - target[rows]) / (x + 1.0 / (1.0 + x))
-        y[rows] = current = np.minimum(current - step, cap[rows])
-        rows = rows[np.abs(step) > 1e-15 * (1.0 + np.abs(current))]
-        if not rows.size:
-            break
-    return y
-
-
 def logit_prices(
     niche: np.ndarray, quality: np.ndarray, outside: np.ndarray, n: int, start: np.ndarray | None
 ) -> np.ndarray:
@@ -162,13 +118,11 @@ def logit_prices(
     else:
         level = 0.5 * (low + high)
     level = np.clip(level, low, high)
-    log_markup = np.minimum(quality - level[niche], 0.0)
     active = np.ones(n, dtype=bool)
     for _ in range(ITERATIONS):
         members = np.flatnonzero(active[niche])
         group = niche[members]
-        log_markup[members] = markup_at(quality[members] - level[group], log_markup[members])
-        markup = np.exp(log_markup[members])
+        markup = np.exp(log_markup_at(quality[members] - level[group]))
         outside_share = np.exp(outside - level)
         excess = (
             np.bincount(group, weights=markup / (1.0 + markup), minlength=n) + outside_share - 1.0
@@ -194,7 +148,7 @@ def logit_prices(
             break
     else:
         raise RuntimeError("logit prices did not converge")
-    return 1.0 + np.exp(markup_at(quality - level[niche], log_markup))
+    return 1.0 + np.exp(log_markup_at(quality - level[niche]))
 
 
 def clear(

@@ -26,11 +26,12 @@ COUNTERFACTUAL = LearningConfig("best_response", {"inertia": 0.0}, "counterfactu
 #: recomputed when its prices became one root per niche (the series moved by at most 5e-10);
 #: all three when the observables became per-replication sums and each logit markup stopped on
 #: its own convergence (batched replications; the series moved by at most 6e-16, relative);
-#: logit's when W(e^z) became a table's interpolation and one Halley step (at most 1.2e-15).
+#: logit's when W(e^z) became a table's interpolation and one Halley step (at most 1.2e-15),
+#: and when the markup given the aggregate did too (at most 8e-15).
 BEFORE = {
     "captive": "e59699a51a7066546928336507645db9aec1e6f499676636716c2371e25f7f67",
     "limit_pricing": "490b8574fc1f06d6c86e54ceb5edcf1cbb7bfc6ee12848192d5c0954a0868e56",
-    "logit": "04ffe8678d4c14518cd9277553b4d940ba8d1424dd43d8d7bd7409be94a49179",
+    "logit": "5c96c44d6130296839d2592eb1ce35a99b1a4b14aaf73dca9724093186315ef3",
 }
 
 

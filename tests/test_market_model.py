@@ -452,6 +452,32 @@ def test_lambert_table_start_is_within_its_bound_and_one_halley_step_reaches_rou
     assert np.isnan(clearing.lambert_of_exp(np.array([np.nan, 0.0])))[0]
 
 
+def test_logit_markup_solves_its_equation_to_rounding_inside_and_outside_its_table():
+    # y = ln x with x + ln x − ln(1 + x) = t. h(y) = e^y + y − ln(1 + e^y) − t has slope ≥ 1,
+    # so |y − y*| ≤ |h(y)|: a residual at rounding bounds the error independently of the solver
+    from abm.market import clearing
+
+    low, high, steps = clearing._TABLE_LOW, clearing._TABLE_HIGH, clearing._TABLE_STEPS
+    edges = [low, high, np.nextafter(high, 0), np.nextafter(low, -np.inf), high + 1e-9]
+    target = np.concatenate(
+        (np.linspace(-60, 60, 200_001), np.geomspace(60, 1e8, 200), -np.geomspace(60, 700, 50))
+    )
+    target = np.concatenate((target, edges))
+    y = clearing.log_markup_at(target)
+    x = np.exp(y)
+    residual = x + y - np.log1p(x) - target
+    assert np.all(np.abs(residual) <= 8 * np.finfo(float).eps * (1.0 + np.abs(target) + x))
+    # the table's interpolation errs by at most h²/8 (|y''| ≤ 1), before its Halley step
+    inside = target[(target >= low) & (target <= high)]
+    position = (inside - low) * steps
+    index = position.astype(np.intp)
+    start = clearing._MARKUP_TABLE[index] + (position - index) * clearing._MARKUP_SLOPE[index]
+    exact = clearing._markup_newton(inside)
+    assert np.max(np.abs(start - exact)) <= 1.0 / (8 * steps**2)
+    np.testing.assert_allclose(clearing.log_markup_at(inside), exact, rtol=0, atol=4e-15)
+    assert np.isnan(clearing.log_markup_at(np.array([np.nan, 0.0])))[0]
+
+
 def test_logit_prices_are_mutual_best_responses_in_a_dominated_niche():
     # one product near share 1 (the case a best-response iteration converges slowly on)
     niche = np.array([0, 0, 0, 1])

@@ -44,8 +44,6 @@ _ITERATIONS: Final = 500
 _TOLERANCE: Final = 1e-13
 #: Elements per slice of :func:`lambert_of_exp` (its temporaries then stay in cache).
 _SLICE: Final = 1 << 14
-#: Markups solved at once from which :func:`_markup_at` drops the converged ones as it goes.
-_COMPACT_FROM: Final = 2048
 
 
 def lambert_of_exp(z: FloatArray) -> FloatArray:
@@ -160,57 +158,69 @@ def _logsumexp_of_others(group: IntArray, values: FloatArray, n_groups: int) -> 
     return others
 
 
-def _markup_at(target: FloatArray, start: FloatArray) -> FloatArray:
-    """The log-markup y = ln x solving x + ln x − ln(1 + x) = t, by Newton from ``start``.
+def log_markup_at(target: FloatArray) -> FloatArray:
+    """The log-markup y = ln x solving x + ln x − ln(1 + x) = t (a logit firm's, given L).
+
+    On [−50, 40] (where a market's targets lie): linear interpolation in a table of y(t) on a
+    grid of step h = 1/128, then one Halley step on h(y) = e^y + y − ln(1 + e^y) − t, which
+    cubes the table's error. That error is below h²/8 · max|y″| ≤ h²/8 < 8e-6 (absolute in y,
+    so relative in x): y″ = −h″/h′³ with h′ = x + 1/(1 + x) ≥ 1 and 0 ≤ h″ = x(1 − 1/(1 + x)²)
+    ≤ h′. Below −50, y = t − x²/2 = t to double precision; above 40 (and for NaN), Newton from
+    the bound x ≤ (t + √(t² + 4))/2 (:func:`_markup_newton`, which fills the table). Each
+    result depends on its own target only, so stacked replications clear bit for bit as alone.
+    """
+    clipped = np.fmin(np.fmax(target, _TABLE_LOW), _TABLE_HIGH)  # NaN → the low end
+    position = (clipped - _TABLE_LOW) * _TABLE_STEPS
+    index = position.astype(np.intp)
+    y = _MARKUP_TABLE[index] + (position - index) * _MARKUP_SLOPE[index]
+    # Halley: y − h/(h′ − h·h″/(2h′)), h′ = x + 1/(1 + x), h″ = x(1 − 1/(1 + x)²)
+    x = np.exp(y)
+    inverse = 1.0 / (1.0 + x)
+    residual = x + y - np.log1p(x) - clipped
+    slope = x + inverse
+    y -= residual / (slope - 0.5 * residual * x * (1.0 - inverse * inverse) / slope)
+    if target.size and (target.min() < _TABLE_LOW or not target.max() <= _TABLE_HIGH):
+        below = target < _TABLE_LOW
+        y[below] = target[below]
+        above = ~(below | (target <= _TABLE_HIGH))  # above the table, or NaN
+        y[above] = _markup_newton(target[above])
+    return y
+
+
+def _markup_newton(target: FloatArray) -> FloatArray:
+    """:func:`log_markup_at` by Newton from the bound x ≤ (t + √(t² + 4))/2.
 
     h(y) = e^y + y − ln(1 + e^y) − t is increasing and convex (h′ = e^y + 1/(1 + e^y) ≥ 1):
-    Newton falls monotonically onto the root from its right and overshoots it from the left.
-    Every iterate is capped at the bound x ≤ (t + √(t² + 4))/2 (from ln(x/(1 + x)) ≥ −1/x),
-    which is right of the root, so an overshoot cannot run away and convergence is certain.
+    Newton falls monotonically onto the root from its right. The bound (from
+    ln(x/(1 + x)) ≥ −1/x) lies right of the root; every iterate is capped at it. Each element
+    stops at its own convergence (a step below 1e-15 relative); the ones still moving are
+    carried on in a compacted array.
     """
-    root = np.sqrt(target * target + 4.0)
-    cap = np.log(
-        np.where(target > 0.0, 0.5 * (target + root), 2.0 / (root - np.minimum(target, 0.0)))
-    )
-    y = np.minimum(start, cap)
-    # Each element stops at its own convergence, so that its result never depends on the
-    # others (stacked replications clear bit for bit as they would alone). A converged element
-    # takes zero steps from then on; in a large array the ones still moving are carried on in
-    # a compacted array instead (the same arithmetic on fewer elements).
-    if y.size > _COMPACT_FROM:
-        return _markup_compacted(target, y, cap)
-    converged = None
-    for _ in range(_ITERATIONS):
-        step = _markup_step(y, target)
-        if converged is not None:
-            np.copyto(step, 0.0, where=converged)
-        y = np.minimum(y - step, cap)
-        converged = abs(step) <= 1e-15 * (1.0 + abs(y))
-        if converged.all():
-            break
+    with np.errstate(over="ignore", invalid="ignore"):  # +inf and NaN targets give NaN
+        root = np.sqrt(target * target + 4.0)
+        cap = np.log(
+            np.where(target > 0.0, 0.5 * (target + root), 2.0 / (root - np.minimum(target, 0.0)))
+        )
+        y = cap.copy()
+        rows = np.arange(y.size)
+        current = y
+        for _ in range(_ITERATIONS):
+            x = np.exp(current)
+            step = (x + current - np.log1p(x) - target) / (x + 1.0 / (1.0 + x))
+            current = np.minimum(current - step, cap)
+            moving = abs(step) > 1e-15 * (1.0 + abs(current))
+            y[rows] = current
+            if not moving.any():
+                break
+            if not moving.all():
+                rows, current = rows[moving], current[moving]
+                target, cap = target[moving], cap[moving]
     return y
 
 
-def _markup_step(y: FloatArray, target: FloatArray) -> FloatArray:
-    """Newton's step h/h′ for h(y) = e^y + y − ln(1 + e^y) − t."""
-    x = np.exp(y)
-    return (x + y - np.log1p(x) - target) / (x + 1.0 / (1.0 + x))
-
-
-def _markup_compacted(target: FloatArray, y: FloatArray, cap: FloatArray) -> FloatArray:
-    """:func:`_markup_at`'s iteration carrying on only the elements still moving."""
-    rows = np.arange(y.size)
-    current = y
-    for _ in range(_ITERATIONS):
-        step = _markup_step(current, target)
-        current = np.minimum(current - step, cap)
-        moving = abs(step) > 1e-15 * (1.0 + abs(current))
-        y[rows] = current
-        if not moving.any():
-            break
-        if not moving.all():
-            rows, current, target, cap = rows[moving], current[moving], target[moving], cap[moving]
-    return y
+#: The table of :func:`log_markup_at`: y(t) on W's grid, and the slope to the next entry.
+_MARKUP_TABLE: Final = _markup_newton(_TABLE_LOW + np.arange(_TABLE.size) / _TABLE_STEPS)
+_MARKUP_SLOPE: Final = np.diff(_MARKUP_TABLE)
 
 
 def _logit_equilibrium(
@@ -252,7 +262,6 @@ def _logit_equilibrium(
     else:
         level = 0.5 * (low + high)
     level = np.clip(level, low, high)
-    log_markup = np.minimum(quality - level[niche], 0.0)
     active = np.ones(n_niches, dtype=bool)
     everyone = np.arange(niche.size)
     # one error state for the loop (entering it costs as much as a small array's arithmetic)
@@ -261,8 +270,7 @@ def _logit_equilibrium(
             # only the niches that have not converged are solved again
             members = everyone if active.all() else np.flatnonzero(active[niche])
             group = niche[members]
-            log_markup[members] = _markup_at(quality[members] - level[group], log_markup[members])
-            markup = np.exp(log_markup[members])
+            markup = np.exp(log_markup_at(quality[members] - level[group]))
             share = markup / (1.0 + markup)
             outside_share = np.exp(outside_utility - level)
             excess = np.bincount(group, weights=share, minlength=n_niches) + outside_share - 1.0
@@ -293,7 +301,7 @@ def _logit_equilibrium(
                 break
         else:  # bisection alone would have converged long before: a bug, not a hard market
             raise RuntimeError(f"logit prices did not converge in {_ITERATIONS} iterations")
-    return 1.0 + np.exp(_markup_at(quality - level[niche], log_markup))
+    return 1.0 + np.exp(log_markup_at(quality - level[niche]))
 
 
 class Valuations(NamedTuple):
