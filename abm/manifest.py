@@ -68,24 +68,32 @@ def git_dirty() -> bool | None:
     return None if output is None else bool(output.strip())
 
 
+def now_utc() -> str:
+    """The current time in UTC, ISO 8601 to the second."""
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
 @dataclass
 class Manifest:
     """Collects what a job did; ``write`` stores it as ``manifest.json``.
+
+    Make it when the job starts (its timings run from then to the write), or pass the start.
 
     Attributes:
         command: The job's name, e.g. ``"landscape"``.
         parameters: The fully resolved inputs.
         seed: The master seed, when the job is random.
+        outputs: The files written besides the manifest.
+        started: ``time.perf_counter()`` when the job started (default: when this was made).
+        started_at: The same moment as an ISO 8601 UTC time.
     """
 
     command: str
     parameters: dict[str, Any]
     seed: int | None = None
     outputs: list[str] = field(default_factory=list)
-    _started: float = field(default_factory=time.perf_counter, repr=False)
-    _started_at: str = field(
-        default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"), repr=False
-    )
+    started: float = field(default_factory=time.perf_counter, repr=False)
+    started_at: str = field(default_factory=now_utc, repr=False)
 
     def as_dict(self) -> dict[str, Any]:
         """The manifest as plain JSON-ready data."""
@@ -104,9 +112,9 @@ class Manifest:
                 "processor": platform.processor(),
             },
             "timings": {
-                "started_at": self._started_at,
-                "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
-                "wall_seconds": round(time.perf_counter() - self._started, 4),
+                "started_at": self.started_at,
+                "finished_at": now_utc(),
+                "wall_seconds": round(time.perf_counter() - self.started, 4),
             },
         }
 

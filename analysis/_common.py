@@ -52,6 +52,7 @@ class Context:
     parameters: dict[str, Any] = field(default_factory=dict)
     written: list[Path] = field(default_factory=list)
     started: float = field(default_factory=time.perf_counter)
+    started_at: str = field(default_factory=lambda: _now_utc())  # (a study's, from start())
 
     @property
     def formats(self) -> tuple[str, ...]:
@@ -100,6 +101,8 @@ class Context:
                 "workers": self.args.workers,
             },
             seed=self.args.seed,
+            started=self.started,  # the manifest's timings cover the whole study
+            started_at=self.started_at,
         )
         manifest.outputs = sorted({path.name for path in self.written if path.parent == self.out})
         manifest.write(self.out)
@@ -111,6 +114,12 @@ class Context:
         return 0
 
 
+def _now_utc() -> str:
+    from abm.manifest import now_utc
+
+    return now_utc()
+
+
 def start(
     name: str,
     description: str,
@@ -120,6 +129,7 @@ def start(
     """Parse the study's options, apply the figure style and return its :class:`Context`."""
     from abm.figures import apply_style
 
+    started, started_at = time.perf_counter(), _now_utc()
     options = parser(name, description)
     if extra is not None:
         extra(options)
@@ -129,7 +139,7 @@ def start(
 
         start_workers_early()
     apply_style()
-    return Context(name, args)
+    return Context(name, args, started=started, started_at=started_at)
 
 
 def replications(

@@ -21,6 +21,14 @@ def test_manifest_names_commit_dirty_flag_and_versions(tmp_path):
     assert "git_commit" in written and "git_dirty" in written
 
 
+def test_manifest_timings_run_from_the_jobs_start(tmp_path):
+    import time
+
+    made_late = Manifest("study x", {}, started=time.perf_counter() - 5.0, started_at="then")
+    timings = json.loads(made_late.write(tmp_path).read_text())["timings"]
+    assert timings["wall_seconds"] >= 5.0 and timings["started_at"] == "then"
+
+
 @pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
 def test_git_dirty_follows_the_working_tree(tmp_path, monkeypatch):
     def git(*args):

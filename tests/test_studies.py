@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -20,9 +21,13 @@ pytestmark = pytest.mark.slow
 
 
 def _run(name: str, folder: Path, *extra: str) -> dict:
+    started = time.perf_counter()
     assert main(["study", name, "--quick", "--quiet", "--out", str(folder), *extra]) == 0
+    elapsed = time.perf_counter() - started
     manifest = json.loads((folder / "manifest.json").read_text())
     assert manifest["command"] == f"study {name}"
+    # the manifest's timings cover the study, not only the writing of its files
+    assert 0.5 * elapsed <= manifest["timings"]["wall_seconds"] <= elapsed
     for output in manifest["outputs"]:
         assert (folder / output).exists(), output
     return json.loads((folder / "findings.json").read_text())

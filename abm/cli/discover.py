@@ -63,6 +63,7 @@ def run(args: argparse.Namespace) -> int:
     from abm.io import claim_folder, write_table
     from abm.manifest import Manifest
 
+    manifest = Manifest("discover", {})  # (its timings run from here)
     runs = read_runs(args.folder)
     found = discover(runs, args.target, threshold=args.threshold, max_depth=args.depth)
     out = Path(args.out) if args.out else Path(args.folder) / f"discovery-{_slug(args.target)}"
@@ -74,17 +75,14 @@ def run(args: argparse.Namespace) -> int:
     name = Path(args.folder).resolve().name
     formats = figure_formats(args.svg)
     written += save_figure(discovery_figure(found, name), out, "discovery", formats)
-    manifest = Manifest(
-        "discover",
-        {
-            "folder": str(Path(args.folder).resolve()),
-            "target": args.target,
-            "threshold": args.threshold,
-            "depth": args.depth,
-            "parameters": found.parameters,
-            "importance": found.importance,
-        },
-    )
+    manifest.parameters = {
+        "folder": str(Path(args.folder).resolve()),
+        "target": args.target,
+        "threshold": args.threshold,
+        "depth": args.depth,
+        "parameters": found.parameters,
+        "importance": found.importance,
+    }
     manifest.outputs = [path.name for path in written]
     manifest.write(out)
     cases = int(found.cases.sum())

@@ -64,6 +64,7 @@ def run(args: argparse.Namespace) -> int:
     from abm.theory.landscape import lever_map, region_map
     from abm.theory.openness_game import OpennessGame
 
+    manifest = Manifest("landscape", {})  # (its timings run from here)
     fields = game_fields(args, policy=False)
     game = OpennessGame(**fields)
     ceiling = args.max_penalty or _penalty_ceiling(game, args.delta, args.bargaining)
@@ -74,17 +75,14 @@ def run(args: argparse.Namespace) -> int:
     levers = lever_map(game, alpha0_axis, np.linspace(0.0, 1.0, 101), args.bargaining, args.delta)
 
     out = Path(args.out)
-    manifest = Manifest(
-        "landscape",
-        {
-            **fields,
-            "bargaining": args.bargaining,
-            "delta": args.delta,
-            "thetas": args.thetas,
-            "penalties": args.penalties,
-            "max_penalty": ceiling,
-        },
-    )
+    manifest.parameters = {
+        **fields,
+        "bargaining": args.bargaining,
+        "delta": args.delta,
+        "thetas": args.thetas,
+        "penalties": args.penalties,
+        "max_penalty": ceiling,
+    }
     apply_style()
     formats = figure_formats(args.svg)
     written = [

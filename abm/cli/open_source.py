@@ -164,24 +164,22 @@ def _plot(args: argparse.Namespace) -> list[str]:
     from abm.manifest import Manifest
     from abm.theory.open_sourcing import SHARE_POINTS, share_curves
 
+    manifest = Manifest("open-source", {})  # (its timings run from here)
     edges = compared_edges(args.edge)
     curves = share_curves(_game(args), edges)
     apply_style()
     formats = figure_formats(args.svg)
     written = save_figure(share_figure(curves, args.edge), args.out, SHARE_STEM, formats)
     written += write_table(share_table(curves), args.out, SHARE_STEM, csv=args.format == "csv")
-    manifest = Manifest(
-        "open-source",
-        {
-            "share": args.share,
-            "growth_value": args.growth_value,
-            "licensing": args.licensing,
-            "edge": args.edge,
-            "precision": args.precision,
-            "plot_edges": edges,
-            "grid_points": SHARE_POINTS,
-        },
-    )
+    manifest.parameters = {
+        "share": args.share,
+        "growth_value": args.growth_value,
+        "licensing": args.licensing,
+        "edge": args.edge,
+        "precision": args.precision,
+        "plot_edges": edges,
+        "grid_points": SHARE_POINTS,
+    }
     manifest.outputs.extend(path.name for path in written)
     written.append(manifest.write(args.out))
     return [str(path) for path in written]

@@ -338,12 +338,13 @@ def _plot(args: argparse.Namespace, case: RaceCase) -> list[str]:
     from abm.manifest import Manifest
     from abm.theory.race_cases import catchup_curve
 
+    manifest = Manifest("race", {})  # (its timings run from here)
     curve = catchup_curve(case)
     apply_style()
     formats = figure_formats(args.svg)
     written = save_figure(catchup_figure(curve, case), args.out, CATCHUP_STEM, formats)
     written += write_table(catchup_table(curve), args.out, CATCHUP_STEM, csv=args.format == "csv")
-    parameters = {
+    manifest.parameters = {
         **_inputs(args, case),
         "closed": args.closed,
         "upgrade": args.upgrade,
@@ -353,7 +354,6 @@ def _plot(args: argparse.Namespace, case: RaceCase) -> list[str]:
         "threshold_catchup": json_number(curve.threshold),
         "grid_points": int(curve.levels.size),
     }
-    manifest = Manifest("race", parameters)
     manifest.outputs.extend(path.name for path in written)
     written.append(manifest.write(args.out))
     return [str(path) for path in written]
