@@ -25,6 +25,7 @@ Modules:
     errors: input checks and the one-line ``ParameterError``.
     io: atomic output files.
     manifest: the manifest every output folder carries.
+    allocator: glibc's malloc thresholds for the market's large per-period tables.
     report: one self-contained HTML report of an output folder.
 """
 

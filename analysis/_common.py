@@ -200,8 +200,10 @@ def fan(axis: Any, frame: Any, column: str, colour: str, label: str) -> None:
 
 def run_main(main: Callable[[Sequence[str] | None], int]) -> None:
     """``python -m analysis.NAME`` entry: one-line errors, exit 2 on bad parameters."""
+    from abm.allocator import hold_freed_memory
     from abm.errors import ParameterError
 
+    hold_freed_memory()  # as the abm command does (abm.allocator)
     try:
         raise SystemExit(main(None))
     except ParameterError as error:

@@ -16,6 +16,7 @@ import sys
 from collections.abc import Sequence
 
 from abm import __version__
+from abm.allocator import hold_freed_memory
 from abm.errors import ParameterError
 from abm.options import MEMORY_VARIABLE, ArgumentParser, HelpFormatter, size
 
@@ -87,6 +88,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return 2
+    hold_freed_memory()  # (the market's large per-period tables; changes no result)
     previous = os.environ.get(MEMORY_VARIABLE)
     if args.max_memory is not None:  # the one place the market reads its ceiling from
         os.environ[MEMORY_VARIABLE] = args.max_memory

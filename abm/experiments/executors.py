@@ -86,16 +86,20 @@ def start_workers_early() -> None:
         forkserver.ensure_running()
 
 
-def adopt_environment(environment: Mapping[str, str]) -> None:
-    """Worker initializer: take the parent's environment as it is now.
+def start_worker(environment: Mapping[str, str]) -> None:
+    """Worker initializer: take the parent's environment as it is now; hold freed memory.
 
     A forked worker inherits the forkserver's environment, fixed when the server started; the
     market reads settings from the environment (``ABM_MAX_MEMORY``, which ``abm --max-memory``
     sets), so each pool's workers get the environment of the moment the pool opens, as spawned
-    workers would.
+    workers would. The allocator's settings (:func:`abm.allocator.hold_freed_memory`) are the
+    command's.
     """
+    from abm.allocator import hold_freed_memory
+
     os.environ.clear()
     os.environ.update(environment)
+    hold_freed_memory()
 
 
 @contextlib.contextmanager
@@ -117,7 +121,7 @@ def make_executor(
         with ProcessPoolExecutor(
             max_workers=workers,
             mp_context=process_context(),
-            initializer=adopt_environment,
+            initializer=start_worker,
             initargs=(dict(os.environ),),
         ) as pool:
             yield pool, f"process pool, {workers} workers"
