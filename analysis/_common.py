@@ -11,6 +11,7 @@ the PNG), and writes a ``manifest.json``.
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -84,6 +85,26 @@ class Context:
         from abm.figures import save_figure
 
         self.written += save_figure(figure, self.out, stem, self.formats)
+
+    def map(self, function: Callable[..., Any], *arguments: Sequence[Any]) -> list[Any]:
+        """``function`` applied to each tuple of ``arguments`` (as ``map``), results in order.
+
+        With ``--workers`` above 1 the calls run in the process pool. Each call must depend on
+        its arguments alone (its own seed): the results are then the same whatever the workers.
+        ``function`` must be a module-level function of the study.
+        """
+        calls = list(zip(*arguments, strict=True))
+        workers = min(self.args.workers, len(calls))
+        if workers <= 1:
+            return [function(*call) for call in calls]
+        if function.__module__ == "__main__":  # python -m analysis.NAME: import it by name
+            spec = sys.modules["__main__"].__spec__
+            if spec is not None:
+                function = getattr(importlib.import_module(spec.name), function.__name__)
+        from abm.experiments.executors import make_executor
+
+        with make_executor("process", workers) as (executor, _):
+            return list(executor.map(function, *zip(*calls, strict=True)))
 
     def finish(self, findings: dict[str, Any] | None = None) -> int:
         """Write ``findings.json`` and ``manifest.json``; print a summary; return 0."""

@@ -178,27 +178,31 @@ def main(argv: Sequence[str] | None = None) -> int:
         "match_share": MATCH_SHARE,
     }
 
-    frames = []
-    context.say(f"(a) {pairs} pairs per information setting, α0 ~ U{ALPHA0_RANGE} …")
+    # (panel, information, followers, config, periods, seed) of every market, run in one map
+    markets = []
+    uniform = Distribution("uniform", low=ALPHA0_RANGE[0], high=ALPHA0_RANGE[1])
     for index, (information, leader) in enumerate(leaders.items()):
-        config = checks.pair_config(
-            pairs,
-            Distribution("uniform", low=ALPHA0_RANGE[0], high=ALPHA0_RANGE[1]),
-            leader,
-            checks.FAST_FOLLOWER,
-        )
+        config = checks.pair_config(pairs, uniform, leader, checks.FAST_FOLLOWER)
         steps = periods if information == "experienced" else fast_periods
-        frames.append(
-            _frame("alpha0", information, _learned(config, steps, seed * 1000 + index), 1)
-        )
-    context.say(f"(b) {bases} bases per n = {FOLLOWERS[0]}…{FOLLOWERS[-1]} followers …")
+        markets.append(("alpha0", information, 1, config, steps, seed * 1000 + index))
     for n in FOLLOWERS:
         for index, (information, leader) in enumerate(leaders.items()):
             config = checks.pair_config(bases, FOLLOWERS_ALPHA0, leader, checks.FAST_FOLLOWER)
             config.specialists.count = n * bases  # specialist j builds on generalist j mod G
             steps = periods if information == "experienced" else fast_periods
-            result = _learned(config, steps, seed * 1000 + 100 + 10 * n + index, followers=n)
-            frames.append(_frame("followers", information, result, n))
+            markets.append(
+                ("followers", information, n, config, steps, seed * 1000 + 100 + 10 * n + index)
+            )
+    context.say(
+        f"(a) {pairs} pairs per information setting, α0 ~ U{ALPHA0_RANGE}; "
+        f"(b) {bases} bases per n = {FOLLOWERS[0]}…{FOLLOWERS[-1]} followers …"
+    )
+    _, _, followers, configs, lengths, seeds = zip(*markets, strict=True)
+    results = context.map(_learned, configs, lengths, seeds, followers)
+    frames = [
+        _frame(panel, information, result, n)
+        for (panel, information, n, *_), result in zip(markets, results, strict=True)
+    ]
     points = pd.concat(frames, ignore_index=True)
     summary = _summary(points)
     rows = {(row["panel"], row["information"]): row for row in summary.to_dict("records")}

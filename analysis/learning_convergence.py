@@ -54,6 +54,21 @@ def _modal(path: Any) -> Any:
     return result
 
 
+def _openness_path(leader: Any, benchmark: str, pairs: int, seed: int, steps: int) -> Any:
+    """One leader setting's pairs: (benchmark ω per pair, each pair's ω every period)."""
+    from abm.market import checks
+    from abm.market.model import MarketModel
+    from abm.theory.openness_game import myopic_benchmark, spe_benchmark
+
+    config = checks.pair_config(pairs, ALPHA0, leader, checks.FAST_FOLLOWER)
+    model = MarketModel(config, rng=seed)
+    solve = spe_benchmark if benchmark == "spe" else myopic_benchmark
+    target = solve(checks._game(model), checks.DELTA).openness
+    path = checks.openness_path(model, steps)
+    model.close()
+    return target, path
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the study; write the figure, the curves table, findings and the manifest."""
     import matplotlib.pyplot as plt
@@ -62,8 +77,6 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     from abm.figures import OKABE_ITO
     from abm.market import checks
-    from abm.market.model import MarketModel
-    from abm.theory.openness_game import myopic_benchmark, spe_benchmark
 
     context = start(NAME, DESCRIPTION, argv)
     groups, per_group, periods, fast_periods = (
@@ -88,16 +101,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     }
     pairs = groups * per_group
     context.say(f"{len(settings)} leader settings × {pairs} pairs …")
+    names = list(settings)
+    benchmarks = [benchmark for _, benchmark in settings.values()]
+    lengths = [periods if benchmark == "spe" else fast_periods for benchmark in benchmarks]
+    runs = context.map(
+        _openness_path,
+        [leader for leader, _ in settings.values()],
+        benchmarks,
+        [pairs] * len(names),
+        [context.args.seed * 1000 + index for index in range(len(names))],
+        lengths,
+    )
     frames, targets, matched = [], {}, {}
-    for index, (name, (leader, benchmark)) in enumerate(settings.items()):
-        config = checks.pair_config(pairs, ALPHA0, leader, checks.FAST_FOLLOWER)
-        model = MarketModel(config, rng=context.args.seed * 1000 + index)
-        game = checks._game(model)
-        solve = spe_benchmark if benchmark == "spe" else myopic_benchmark
-        target = solve(game, checks.DELTA).openness
-        steps = periods if benchmark == "spe" else fast_periods
-        path = checks.openness_path(model, steps)
-        model.close()
+    for name, (leader, benchmark), steps, (target, path) in zip(
+        names, settings.values(), lengths, runs, strict=True
+    ):
         gap = checks.benchmark_gap(path, target[None, :])  # (periods, pairs)
         learned = _modal(path[-max(1, steps // 5) :])
         matched[name] = float(np.mean(checks.benchmark_gap(learned, target) <= TOLERANCE + 1e-9))

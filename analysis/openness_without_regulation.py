@@ -156,20 +156,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         "leader": checks.JUDGED_LEADER,
     }
     context.say(f"(a) Model I pairs: {len(SIMULATED)} ε × {pairs} pairs × {pair_periods} periods")
+    pair_seeds = [int(seed) for seed in seeds[: len(SIMULATED)]]  # (two reputation values)
     paired = pd.concat(
-        [
-            _pairs(eps, pairs, pair_periods, int(seed))
-            for eps, seed in zip(SIMULATED, seeds, strict=False)
-        ],
+        context.map(_pairs, SIMULATED, [pairs] * 2, [pair_periods] * 2, pair_seeds),
         ignore_index=True,
     )
     paired["gap"] = checks.benchmark_gap(paired["learned"], paired["free_openness"])
     context.say(f"(b) baseline market: {reps} runs × {periods} periods")
+    run_seeds = [int(seed) for seed in seeds[len(SIMULATED) :]]
     market = pd.concat(
-        [
-            _baseline(scenario, periods, int(seed), k)
-            for k, seed in enumerate(seeds[len(SIMULATED) :])
-        ],
+        context.map(_baseline, [scenario] * reps, [periods] * reps, run_seeds, range(reps)),
         ignore_index=True,
     )
     market["gap_lone"] = checks.benchmark_gap(market["learned"], market["free_openness"])

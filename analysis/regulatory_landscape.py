@@ -154,13 +154,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     rows, findings = [], {}
     present: set[int] = set()
     benchmark = "SPE" if experienced else "myopic Nash"
-    for index, (row_axes, (label, alpha0, ceiling)) in enumerate(zip(axes, MODELS, strict=True)):
-        thetas, penalties = np.linspace(0.0, 1.0, cells), np.linspace(0.0, ceiling, cells)
+    axis_values = [
+        (np.linspace(0.0, 1.0, cells), np.linspace(0.0, ceiling, cells)) for _, _, ceiling in MODELS
+    ]
+    context.say(f"{len(MODELS)} models: {cells * cells} pairs × {periods} periods each …")
+    regimes = context.map(
+        learned_regimes,
+        [alpha0 for _, alpha0, _ in MODELS],
+        [thetas for thetas, _ in axis_values],
+        [penalties for _, penalties in axis_values],
+        [periods] * len(MODELS),
+        [args.information] * len(MODELS),
+        [args.seed * 100 + index for index in range(len(MODELS))],
+    )
+    for row_axes, (label, alpha0, _), (thetas, penalties), learned in zip(
+        axes, MODELS, axis_values, regimes, strict=True
+    ):
         region = region_map(OpennessGame(alpha0=alpha0), thetas, penalties, "fixed", DELTA)
-        context.say(f"{label} model α0 = {alpha0:g}: {cells * cells} pairs × {periods} periods …")
-        learned = learned_regimes(
-            alpha0, thetas, penalties, periods, args.information, args.seed * 100 + index
-        )
         agree = learned["observed"] == learned["expected"]
         interior = learned["interior"]
         share = float(np.mean(agree))

@@ -119,6 +119,17 @@ def test_openness_pairs_learn_free_openness_and_the_market_departs(tmp_path: Pat
     assert findings["baseline"]["leaders_mean_abs_gap_lone_pair"] > 0.2
     assert findings["baseline"]["others_share_open"] < 0.2
 
+    # two workers (and the module's own entry, whose functions the workers import by name):
+    # the same tables, since each market depends on its own seed only
+    pooled = tmp_path / "pooled"
+    command = ["-m", "analysis.openness_without_regulation", "--quick", "--quiet"]
+    subprocess.run(
+        [sys.executable, *command, "--workers", "2", "--out", str(pooled)], check=True, cwd=ROOT
+    )
+    for stem in ("learned_openness_pairs", "learned_openness_market"):
+        alone = pd.read_parquet(tmp_path / f"{stem}.parquet")
+        assert pd.read_parquet(pooled / f"{stem}.parquet").equals(alone)
+
 
 def test_study_command_rejects_unknown_name(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["study", "nonexistent"]) == 2
