@@ -93,18 +93,13 @@ class Context:
         its arguments alone (its own seed): the results are then the same whatever the workers.
         ``function`` must be a module-level function of the study.
         """
-        calls = list(zip(*arguments, strict=True))
-        workers = min(self.args.workers, len(calls))
-        if workers <= 1:
-            return [function(*call) for call in calls]
+        from abm.experiments.executors import pool_map
+
         if function.__module__ == "__main__":  # python -m analysis.NAME: import it by name
             spec = sys.modules["__main__"].__spec__
             if spec is not None:
                 function = getattr(importlib.import_module(spec.name), function.__name__)
-        from abm.experiments.executors import make_executor
-
-        with make_executor("process", workers) as (executor, _):
-            return list(executor.map(function, *zip(*calls, strict=True)))
+        return pool_map(function, list(zip(*arguments, strict=True)), self.args.workers)
 
     def finish(self, findings: dict[str, Any] | None = None) -> int:
         """Write ``findings.json`` and ``manifest.json``; print a summary; return 0."""

@@ -39,6 +39,16 @@ def test_validate_table_output(capsys):
     assert out.splitlines()[0].split()[:4] == ["check", "figure", "threshold", "status"]
 
 
+def test_validate_on_two_workers_gives_the_same_results(capsys):
+    found = {}
+    for workers in ("1", "2"):
+        command = ["validate", "--quick", "--only", "V0", "V5", "--json", "--workers", workers]
+        assert main(command) == 0
+        rows = json.loads(capsys.readouterr().out)["checks"]
+        found[workers] = [{k: v for k, v in row.items() if k != "seconds"} for row in rows]
+    assert found["2"] == found["1"] and len(found["1"]) == 3
+
+
 def test_format_table_marks_gaps_and_failures():
     rows = [
         {

@@ -7,6 +7,8 @@ import json
 import math
 from typing import Any
 
+from abm.options import integer
+
 HELP = "validate the agent-based market against the analytical models (table, pass/fail)"
 DESCRIPTION = (
     "Runs the spec's checks V0–V6 on the agent-based market: V0 payoffs and revenue reduce to "
@@ -26,6 +28,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--quick", action="store_true", help="fast subset (fewer seeds and cells, converging rules)"
     )
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
+    parser.add_argument(
+        "--workers",
+        type=integer(1, 256),
+        default=1,
+        metavar="W",
+        help="run the checks on W worker processes (the same results; default 1)",
+    )
     parser.add_argument(
         "--only",
         nargs="+",
@@ -72,16 +81,19 @@ def format_table(rows: list[dict[str, Any]]) -> str:
 def run(args: argparse.Namespace) -> int:
     """Run the suite, print the table (or JSON); exit 1 if a judged check failed."""
     from abm.errors import ParameterError
-    from abm.market.checks import run_suite, suite
+    from abm.experiments.executors import pool_map
+    from abm.market.checks import run_check, selected
 
     if args.only:
-        names = [name for name, _ in suite(args.quick)]
+        names = selected(args.quick)
         unknown = [p for p in args.only if not any(n.startswith(p) for n in names)]
         if unknown:
             raise ParameterError(
                 f"--only must name checks among {', '.join(names)}, got {unknown[0]!r}"
             )
-    rows = [result.row() for result in run_suite(quick=args.quick, only=args.only)]
+    # each check seeds itself, so the results are the same whatever the workers
+    calls = [(args.quick, name) for name in selected(args.quick, args.only)]
+    rows = [result.row() for result in pool_map(run_check, calls, args.workers)]
     failed = any(row["passed"] is False for row in rows)
     if args.json:
         print(json.dumps({"quick": args.quick, "passed": not failed, "checks": rows}, indent=2))

@@ -17,7 +17,7 @@ import contextlib
 import multiprocessing
 import os
 import sys
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from typing import Any
 
@@ -156,3 +156,19 @@ def make_executor(
                     client.get_executor(pure=False),
                     f"dask scheduler {scheduler}, {count} workers",
                 )
+
+
+def pool_map(
+    function: Callable[..., Any], calls: Sequence[tuple[Any, ...]], workers: int
+) -> list[Any]:
+    """``[function(*call) for call in calls]``, on a process pool when ``workers`` is above 1.
+
+    For independent tasks that each depend on their arguments alone (their own seed): the
+    results, in order, are then the same whatever the workers. ``function`` must be importable
+    by name (a module-level function); the pool has at most one worker per call.
+    """
+    workers = min(workers, len(calls))
+    if workers <= 1:
+        return [function(*call) for call in calls]
+    with make_executor("process", workers) as (executor, _):
+        return list(executor.map(function, *zip(*calls, strict=True)))

@@ -759,11 +759,17 @@ def suite(quick: bool = True) -> list[tuple[str, Callable[[], CheckResult]]]:
     return checks
 
 
+def selected(quick: bool = True, only: list[str] | None = None) -> list[str]:
+    """The names of the suite's checks, or of those that start with one of ``only``."""
+    names = [name for name, _ in suite(quick)]
+    return [name for name in names if not only or any(name.startswith(p) for p in only)]
+
+
+def run_check(quick: bool, name: str) -> CheckResult:
+    """Run the check ``name`` of ``suite(quick)`` (a task a worker process can take by name)."""
+    return dict(suite(quick))[name]()
+
+
 def run_suite(quick: bool = True, only: list[str] | None = None) -> list[CheckResult]:
     """Run the checks (or those whose names start with one of ``only``)."""
-    results = []
-    for name, thunk in suite(quick):
-        if only and not any(name.startswith(prefix) for prefix in only):
-            continue
-        results.append(thunk())
-    return results
+    return [run_check(quick, name) for name in selected(quick, only)]
