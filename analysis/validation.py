@@ -25,6 +25,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from abm.allocator import hold_freed_memory
 from abm.figures.style import OKABE_ITO, PNG_ONLY, apply_style, figure_formats, save_figure
 from abm.io import write_json, write_table
 from abm.manifest import Manifest
@@ -147,6 +148,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--svg", action="store_true", help="also write each figure as SVG")
     args = parser.parse_args()
+    hold_freed_memory()  # as the abm command does (abm.allocator)
     args.output.mkdir(parents=True, exist_ok=True)
     manifest = Manifest("analysis/validation", {"quick": args.quick})
     results = run_suite(quick=args.quick)
