@@ -156,14 +156,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         "leader": checks.JUDGED_LEADER,
     }
     context.say(f"(a) Model I pairs: {len(SIMULATED)} ε × {pairs} pairs × {pair_periods} periods")
-    pair_seeds = [int(seed) for seed in seeds[: len(SIMULATED)]]  # (two reputation values)
+    simulated = len(SIMULATED)
+    pair_seeds = [int(seed) for seed in seeds[:simulated]]
     paired = pd.concat(
-        context.map(_pairs, SIMULATED, [pairs] * 2, [pair_periods] * 2, pair_seeds),
+        context.map(_pairs, SIMULATED, [pairs] * simulated, [pair_periods] * simulated, pair_seeds),
         ignore_index=True,
     )
     paired["gap"] = checks.benchmark_gap(paired["learned"], paired["free_openness"])
     context.say(f"(b) baseline market: {reps} runs × {periods} periods")
-    run_seeds = [int(seed) for seed in seeds[len(SIMULATED) :]]
+    run_seeds = [int(seed) for seed in seeds[simulated:]]
     market = pd.concat(
         context.map(_baseline, [scenario] * reps, [periods] * reps, run_seeds, range(reps)),
         ignore_index=True,
