@@ -44,6 +44,12 @@ def parser(name: str, description: str) -> argparse.ArgumentParser:
     return result
 
 
+def _now_utc() -> str:
+    from abm.manifest import now_utc
+
+    return now_utc()
+
+
 @dataclass
 class Context:
     """A running study: its options, output folder, manifest and the files written so far."""
@@ -53,7 +59,7 @@ class Context:
     parameters: dict[str, Any] = field(default_factory=dict)
     written: list[Path] = field(default_factory=list)
     started: float = field(default_factory=time.perf_counter)
-    started_at: str = field(default_factory=lambda: _now_utc())  # (a study's, from start())
+    started_at: str = field(default_factory=_now_utc)
 
     @property
     def formats(self) -> tuple[str, ...]:
@@ -128,12 +134,6 @@ class Context:
             f"in {seconds:.1f} s"
         )
         return 0
-
-
-def _now_utc() -> str:
-    from abm.manifest import now_utc
-
-    return now_utc()
 
 
 def start(
