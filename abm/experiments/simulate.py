@@ -129,11 +129,14 @@ def simulate_replications(
     from abm.market.batch import BatchMarket, batch_obstacle, stack_key
 
     markets = [market] * len(seeds) if isinstance(market, dict) else list(market)
-    configs = [MarketConfig.from_dict(each) for each in markets]
+    parsed: dict[int, MarketConfig] = {}  # one configuration per distinct market block
+    for each in markets:
+        if id(each) not in parsed:
+            parsed[id(each)] = MarketConfig.from_dict(each)
+    configs = [parsed[id(each)] for each in markets]
     results: list[dict[str, pd.DataFrame] | None] = [None] * len(seeds)
     stacks: dict[str, list[int]] = {}
     for index, config in enumerate(configs):
-        config.validate()
         if batch_obstacle(config) is None:
             stacks.setdefault(stack_key(config), []).append(index)
     for members in stacks.values():

