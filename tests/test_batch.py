@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from abm.errors import ParameterError
-from abm.learning.streams import ReplicaStreams, uniform_rows
+from abm.learning.streams import ReplicaStreams, uniform_pair, uniform_rows
 from abm.market import (
     ClosedFirmConfig,
     DemandConfig,
@@ -248,6 +248,18 @@ def test_replica_streams_draw_each_replications_numbers_in_its_order():
     assert alone[1].random() == streams.generators[1].random()  # replication 1 drew nothing
     with pytest.raises(ValueError, match="does not split"):
         streams.random(7)
+
+
+@pytest.mark.parametrize("stacked", [False, True])
+def test_a_pair_of_draws_in_one_call_is_the_two_calls(stacked):
+    def generators():
+        return [np.random.default_rng(seed) for seed in (4, 9, 1)]
+
+    rng = ReplicaStreams(generators()) if stacked else generators()[0]
+    alone = generators() if stacked else generators()[:1]
+    first, second = uniform_pair(rng, 3 * len(alone))
+    np.testing.assert_array_equal(first, np.concatenate([each.random(3) for each in alone]))
+    np.testing.assert_array_equal(second, np.concatenate([each.random(3) for each in alone]))
 
 
 def test_a_sweeps_points_over_the_regulator_stack_into_one_batch(monkeypatch):

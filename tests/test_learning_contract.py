@@ -437,3 +437,24 @@ def test_a_per_action_row_equal_to_the_scalar_changes_nothing(name, parameter):
         assert scalar[1].tobytes() == other[1].tobytes()
     with pytest.raises(ParameterError, match=parameter):
         new_rule(name, **{parameter: np.full((2, N_ACTIONS), value)})  # neither 1 nor n rows
+
+
+@pytest.mark.parametrize(
+    ("name", "params"),
+    [(name, {}) for name in RULES] + [("logit", {"precision": [0.5, 1, 2, 4, 8, 16]})],
+)
+def test_choosing_some_rows_is_acting_on_them(name, params):
+    """A rule with ``chooses_rows``: act() is choose() of every row with rng.random(n), so the
+    rows a caller lets revise choose what they would within act(); other rules refuse choose()."""
+    rule = new_rule(name, seed=5, **params)
+    play(rule, 12, seed=1)  # a learned state, not the prior
+    if not rule.chooses_rows:
+        with pytest.raises(NotImplementedError, match=name):
+            rule.choose(np.arange(2), np.zeros(2))
+        return
+    state = copy.deepcopy(rule.rng.bit_generator.state)
+    acted = rule.act()
+    rule.rng.bit_generator.state = state
+    uniforms = rule.rng.random(N_AGENTS)
+    for rows in (np.arange(N_AGENTS), np.array([0, 2, 5]), np.array([4]), np.array([], int)):
+        np.testing.assert_array_equal(rule.choose(rows, uniforms[rows]), acted[rows])

@@ -539,3 +539,21 @@ def test_openness_quartiles_are_numpys_quantiles_bit_for_bit(values):
         part = array[group == member]
         expected = np.quantile(part, [0.25, 0.5, 0.75]).tolist() if part.size else [np.nan] * 3
         np.testing.assert_array_equal(result[member], expected)
+
+
+def test_a_revising_share_chooses_as_the_whole_population_would():
+    """The logit learner lets only its revising agents choose (``choose``); every period's
+    actions are those of the whole population acting, then the revision draw keeping some."""
+    from abm.market import LearningConfig
+    from abm.market.populations import Learner
+
+    config = LearningConfig("logit", {"precision": 3.0}, "counterfactual", 0.3)
+    learners = [Learner(config, 40, 5, np.random.default_rng(8), "learning") for _ in range(2)]
+    learners[1].rule.chooses_rows = False  # the path without choose(): act(), then revise
+    payoffs = np.random.default_rng(2).random((25, 40, 5))
+    for forgone in payoffs:
+        actions = [learner.act() for learner in learners]
+        np.testing.assert_array_equal(actions[0], actions[1])
+        for learner, action in zip(learners, actions, strict=True):
+            learner.learn(forgone[np.arange(40), action], forgone)
+    assert learners[0].rule.chooses_rows

@@ -35,8 +35,15 @@ def sample_categorical(
 
     Rows need not sum to one: the draw is scaled by each row's total.
     """
+    return pick_categorical(probabilities, rng.random(probabilities.shape[0]))
+
+
+def pick_categorical(
+    probabilities: NDArray[np.float64], uniforms: NDArray[np.float64]
+) -> NDArray[np.intp]:
+    """:func:`sample_categorical` with the uniforms on [0, 1) given (row i: ``uniforms[i]``)."""
     cumulative = np.cumsum(probabilities, axis=1)
-    draws = rng.random(probabilities.shape[0]) * cumulative[:, -1]
+    draws = uniforms * cumulative[:, -1]
     # the first CDF step above each draw (argmax of a boolean row stops at its first True);
     # a row with none (a zero row) takes the last action
     above = cumulative > draws[:, None]

@@ -192,6 +192,10 @@ class LearningRule(ABC):
     reference: ClassVar[str]
     parameters: ClassVar[tuple[ParameterSpec, ...]] = ()
     summary: ClassVar[str] = ""
+    #: Whether :meth:`choose` is implemented: :meth:`act` draws ``rng.random(n_agents)`` (agent
+    #: i's uniform at position i) and nothing else, so that a caller who lets only some agents
+    #: revise may draw those uniforms itself and spare the others' choice.
+    chooses_rows: ClassVar[bool] = False
 
     def __init__(self, n_agents: int, n_actions: int, rng: np.random.Generator, **params: Any):
         check_range("n_agents", n_agents, 1)
@@ -278,6 +282,14 @@ class LearningRule(ABC):
     @abstractmethod
     def act(self) -> NDArray[np.intp]:
         """Return one action index per agent, shape ``(n_agents,)``."""
+
+    def choose(self, rows: NDArray[np.intp], uniforms: NDArray[np.float64]) -> NDArray[np.intp]:
+        """The actions of agents ``rows`` alone, given the uniforms :meth:`act` would draw them.
+
+        Only where :attr:`chooses_rows` is set: then ``act()`` equals choosing every row with
+        ``rng.random(n_agents)``, and a subset of rows chooses as it would within ``act()``.
+        """
+        raise NotImplementedError(f"the {self.name} rule draws more than one uniform per agent")
 
     @abstractmethod
     def probabilities(self) -> NDArray[np.float64]:

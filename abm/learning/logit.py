@@ -7,7 +7,13 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from abm.learning.choice import column, sample_categorical, softmax, softmax_weights
+from abm.learning.choice import (
+    column,
+    pick_categorical,
+    sample_categorical,
+    softmax,
+    softmax_weights,
+)
 from abm.learning.interface import LearningRule, Observation, ParameterSpec
 from abm.learning.registry import register_rule
 
@@ -52,6 +58,7 @@ class LogitResponse(LearningRule):
     nonnegative_payoffs = False
     reference = "Fudenberg & Kreps (1993), GEB 5(3)"
     summary = "choose ∝ exp(precision · discounted average forgone payoff) (smooth FP)"
+    chooses_rows = True
     parameters = (
         PRECISION,
         ATTRACTION_DECAY,
@@ -82,10 +89,17 @@ class LogitResponse(LearningRule):
         """Sample each agent's action from its logit probabilities."""
         return sample_categorical(softmax_weights(self._precision * self.attractions), self.rng)
 
+    def choose(self, rows: NDArray[np.intp], uniforms: NDArray[np.float64]) -> NDArray[np.intp]:
+        """The actions of agents ``rows`` alone, given their uniforms (see the base class)."""
+        precision = self._precision if np.ndim(self._precision) == 0 else self._precision[rows]
+        return pick_categorical(softmax_weights(precision * self.attractions[rows]), uniforms)
+
     def _learn(self, observation: Observation) -> None:
         assert observation.forgone is not None  # observe() enforces it for this rule
         carried = self._decay * self.experience
         self.experience = carried + 1.0
-        self.attractions = (
-            carried[:, None] * self.attractions + observation.forgone
-        ) / self.experience[:, None]
+        # A ← (φN·A + forgone)/N in place (the table can be the period's largest array)
+        attractions = self.attractions
+        attractions *= carried[:, None]
+        attractions += observation.forgone
+        attractions /= self.experience[:, None]

@@ -80,6 +80,21 @@ class ReplicaStreams:
         )
 
 
+def uniform_pair(rng: Any, size: int) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Two draws of ``size`` uniforms, as ``rng.random(size)`` twice gives them, in one call.
+
+    A generator's doubles do not depend on how a run of them is split into calls, so one call
+    of twice the size is the two calls; stacked replications take each replication's two
+    shares from its own generator, in the same order.
+    """
+    if isinstance(rng, ReplicaStreams):
+        per = rng._per_replication(size)
+        both = rng.random(2 * size).reshape(rng.replications, 2, per)
+        return both[:, 0].ravel(), both[:, 1].ravel()
+    both = rng.random(2 * size)
+    return both[:size], both[size:]
+
+
 def uniform_rows(rng: Any, rows: NDArray[np.intp], n_rows: int) -> NDArray[np.float64]:
     """One uniform on [0, 1) per row in ``rows`` (increasing), from ``rng`` in row order.
 

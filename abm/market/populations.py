@@ -19,7 +19,7 @@ from numpy.typing import NDArray
 
 from abm.errors import ParameterError
 from abm.learning import LearningRule, make_rule, rule_info
-from abm.learning.streams import ReplicaStreams
+from abm.learning.streams import ReplicaStreams, uniform_pair
 from abm.market.clearing import Clearing
 from abm.market.config import (
     ClosedFirmConfig,
@@ -94,10 +94,19 @@ class Learner:
         """One action per agent: the rule's proposal for revising agents, else the last one."""
         if self.state is not None:
             self.rule.set_states(np.full(self.rule.n_agents, self.state_now, dtype=np.intp))
-        proposed = self.rule.act()
+        rule = self.rule
         if self.action is None or self.revision_rate >= 1.0:
-            self.action = proposed
+            self.action = rule.act()
+        elif rule.chooses_rows:
+            # the rule's uniforms and the revision draws in one call, in the order act() and
+            # the revision take them (the same path), and only the revising agents choose
+            uniforms, revision = uniform_pair(self.rng, rule.n_agents)
+            revise = np.flatnonzero(revision < self.revision_rate)
+            action = self.action.copy()
+            action[revise] = rule.choose(revise, uniforms[revise])
+            self.action = action
         else:
+            proposed = rule.act()
             revise = self.rng.random(proposed.shape[0]) < self.revision_rate
             self.action = np.where(revise, proposed, self.action)
         return self.action
