@@ -485,13 +485,20 @@ class MarketCore:
         return np.where(g.grid_opens[None, :], when_open[:, None], when_closed[:, None])
 
     def _licence_fees(
-        self, clearing: Clearing, value: np.ndarray, base_closed: np.ndarray
+        self,
+        clearing: Clearing,
+        value: np.ndarray,
+        base_closed: np.ndarray,
+        rows: np.ndarray | slice = slice(None),
     ) -> np.ndarray:
-        """The licence ℓ per customer-day each derivative at ``value`` serves on a closed base."""
+        """The licence ℓ per customer-day derivatives at ``value`` serve on a closed base.
+
+        Of the specialists ``rows`` (default all), one row of ``value`` each.
+        """
         s = self.specialists
         shape = np.broadcast_shapes(np.shape(value), np.shape(base_closed))
-        niche = np.broadcast_to(s.niche[:, None], shape)
-        product = np.broadcast_to(s.product[:, None], shape)
+        niche = np.broadcast_to(s.niche[rows, None], shape)
+        product = np.broadcast_to(s.product[rows, None], shape)
         sold = clearing.deviation_sales(niche, value, product)
         return np.where(base_closed, self.in_house.licence_margin * sold, 0.0)
 
@@ -523,17 +530,22 @@ class MarketCore:
     def _effort_forgone(self, clearing: Clearing) -> np.ndarray:
         """U_D of each effort level on the chosen base (0 everywhere when unmatched)."""
         g, s = self.generalists, self.specialists
-        safe = s.base_index
+        forgone = np.zeros((s.count, s.effort_grid.size))
+        rows = np.flatnonzero(s.matched)  # (only these rows are computed)
+        safe = s.base_index[rows]
         grid = s.effort_grid[None, :]
         value = self._derivative_value(g.alpha0[safe, None], grid)
-        revenue = clearing.deviation_revenue(s.niche_index[:, None], value, s.product[:, None])
-        cost = s.effort_cost_at(grid, g.released[safe, None])
+        revenue = clearing.deviation_revenue(
+            s.niche_index[rows, None], value, s.product[rows, None]
+        )
+        cost = s.effort_cost_at(grid, g.released[safe, None], rows=rows)
         delta = bargained_share(self.config.bargaining, revenue, cost, self.config.delta)
         payoff = (1.0 - delta) * revenue - cost
         if self.in_house.on:  # the licence on a closed base
             closed = (g.participates & ~g.is_open)[safe]
-            payoff = payoff - self._licence_fees(clearing, value, closed[:, None])
-        return np.where(s.matched[:, None], payoff, 0.0)
+            payoff = payoff - self._licence_fees(clearing, value, closed[:, None], rows)
+        forgone[rows] = payoff
+        return forgone
 
     # --- outputs ------------------------------------------------------------------------------
 
