@@ -5,6 +5,8 @@ faster stacked (``simulate_replications``, what ``abm mc`` does within a chunk) 
 separate ``simulate`` calls, with identical tables. Both sides run in this process, one after
 the other, on one core; the separate calls are timed on ``--alone`` of the seeds (each costs
 the same, so their mean stands for all) and their tables compared with the stacked run's.
+The process is set up as the ``abm`` command sets up its own (``abm.allocator``: freed memory
+stays with the process), so both sides run as ``abm mc`` would run them.
 
     python benchmarks/bench_batch.py                       # 100 replications, 1,000 periods
     python benchmarks/bench_batch.py --steps 200 --alone 5 # quicker
@@ -20,6 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
+from abm.allocator import hold_freed_memory
 from abm.experiments.simulate import simulate, simulate_replications
 from abm.scenarios import load_scenario
 
@@ -33,6 +36,7 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=None, help="none: the scenario's")
     parser.add_argument("--alone", type=int, default=10, help="separate runs timed")
     args = parser.parse_args()
+    hold_freed_memory()  # as abm mc does (abm.cli.main)
     scenario = load_scenario(args.scenario)
     steps = args.steps or scenario.horizon.steps
     market = scenario.market_data({})
