@@ -30,7 +30,7 @@ responses. See ``docs/model.md`` ("Market clearing").
 
 from __future__ import annotations
 
-from typing import Final, NamedTuple
+from typing import Any, Final, NamedTuple
 
 import numpy as np
 from numpy.typing import NDArray
@@ -128,6 +128,20 @@ _TABLE: Final = _lambert_halley(
     _TABLE_LOW + np.arange(int((_TABLE_HIGH - _TABLE_LOW) * _TABLE_STEPS) + 2) / _TABLE_STEPS
 )
 _TABLE_SLOPE: Final = np.diff(_TABLE)
+
+
+def combine_in_place(operation: np.ufunc, first: Any, *others: Any) -> Any:
+    """``operation`` of ``first`` with each of ``others`` in turn, left to right.
+
+    Written into ``first`` where it is a float array of the result's shape, so ``first`` must be
+    a temporary of the caller's (the forgone tables' large arrays are then not allocated again);
+    else into a new array. The same arithmetic, in the same order, as the plain expression.
+    """
+    for other in others:
+        shape = np.broadcast_shapes(np.shape(first), np.shape(other))
+        inside = isinstance(first, np.ndarray) and first.shape == shape and first.dtype == float
+        first = operation(first, other, out=first if inside else None)
+    return first
 
 
 def _group_logsumexp(group: IntArray, values: FloatArray, n_groups: int) -> FloatArray:
@@ -627,10 +641,10 @@ class Clearing:
             else np.where(entering, self.niche_log[niche], self.rival_log[safe])
         )
         log_d = np.logaddexp(rivals, outside / scale)
-        markup = lambert_of_exp(value / scale - 1.0 - log_d)
+        markup = lambert_of_exp(combine_in_place(np.subtract, value / scale, 1.0, log_d))
         # at its best response p = σ(1 + x) and share x/(1 + x): revenue per customer is σx
-        revenue = size * scale * markup
         served = size * markup / (1.0 + markup) if with_sales else None
+        revenue = combine_in_place(np.multiply, markup, size * scale)
         if self.fixed is not None and self.value.size:
             # a product with a fixed price keeps it: share e^{u}/(e^{u} + D₋ᵢ) at that price
             held = ~entering & self.fixed[safe]

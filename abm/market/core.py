@@ -42,6 +42,7 @@ from abm.market.clearing import (
     Clearing,
     SubstitutingClearing,
     Valuations,
+    combine_in_place,
     niche_valuations,
 )
 from abm.market.config import MarketConfig
@@ -266,7 +267,8 @@ class MarketCore:
         return bool(self._arrival_rng.random() < frontier.catchup_hazard)
 
     def _derivative_value(self, alpha0: np.ndarray, effort: np.ndarray) -> np.ndarray:
-        return self.config.frontier.value_per_alpha * (alpha0 + effort)
+        # (α0 + e)·v: the sum's array reused (the same arithmetic as v·(α0 + e))
+        return combine_in_place(np.multiply, alpha0 + effort, self.config.frontier.value_per_alpha)
 
     def _in_house_value(self, boost: np.ndarray) -> np.ndarray:
         """Value per customer-day of each in-house application at its base's growth boost."""
@@ -524,7 +526,8 @@ class MarketCore:
         payoff = forgone[:, :-1]
         np.multiply(1.0 - delta, revenue, out=payoff)
         np.subtract(payoff, cost, out=payoff)
-        np.copyto(payoff, 0.0, where=~self._by_specialist(g.participates))
+        if not g.participates.all():
+            np.copyto(payoff, 0.0, where=~self._by_specialist(g.participates))
         if self.in_house.on:  # the licence on closed bases
             closed = g.participates & ~g.is_open
             payoff -= self._licence_fees(clearing, value, closed[None, :])

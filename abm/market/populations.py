@@ -20,7 +20,7 @@ from numpy.typing import NDArray
 from abm.errors import ParameterError
 from abm.learning import LearningRule, make_rule, rule_info
 from abm.learning.streams import ReplicaStreams, uniform_pair
-from abm.market.clearing import Clearing
+from abm.market.clearing import Clearing, combine_in_place
 from abm.market.config import (
     ClosedFirmConfig,
     FirmSizeConfig,
@@ -429,7 +429,14 @@ class Specialists(PerAgentState):
         leverage = self.leverage if rows is None else self.leverage[rows]
         if np.ndim(effort) == 2 or np.ndim(openness) == 2:
             cost, leverage = cost[:, None], leverage[:, None]
-        return cost * effort**2 / (1.0 + leverage * openness)
+        # cost·e²/(1 + λω), the same arithmetic written into whichever temporary has the
+        # result's shape (these tables are the forgone payoffs' largest)
+        numerator = cost * effort**2
+        denominator = combine_in_place(np.add, leverage * openness, 1.0)
+        shape = np.broadcast_shapes(np.shape(numerator), np.shape(denominator))
+        if isinstance(denominator, np.ndarray) and denominator.shape == shape:
+            return np.divide(numerator, denominator, out=denominator)
+        return combine_in_place(np.divide, numerator, denominator)
 
 
 class ClosedFirms(PerAgentState):
