@@ -42,8 +42,9 @@ DEMAND_RULES: Final = ("captive", "limit_pricing", "logit")
 _ITERATIONS: Final = 500
 #: Relative change of a niche's log aggregate below which the logit prices have converged.
 _TOLERANCE: Final = 1e-13
-#: Elements per slice of :func:`lambert_of_exp` (its temporaries then stay in cache).
-_SLICE: Final = 1 << 14
+#: Elements per slice of :func:`lambert_of_exp`: its temporaries (256 KiB each) then stay in
+#: cache (2¹⁵ was 4 % faster than 2¹⁴ on a 2-core EPYC, in stacked and in large markets).
+_SLICE: Final = 1 << 15
 
 
 def lambert_of_exp(z: FloatArray) -> FloatArray:

@@ -522,7 +522,8 @@ class MarketCore:
         delta = bargained_share(self.config.bargaining, revenue, cost, self.config.delta)
         # (1 − δ)·R − C on a released base, 0 elsewhere and in the last column (no base),
         # written in place (the forgone table is the period's largest array)
-        forgone = np.zeros((s.count, revenue.shape[1] + 1))
+        forgone = np.empty((s.count, revenue.shape[1] + 1))
+        forgone[:, -1] = 0.0
         payoff = forgone[:, :-1]
         np.multiply(1.0 - delta, revenue, out=payoff)
         np.subtract(payoff, cost, out=payoff)
