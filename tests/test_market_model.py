@@ -557,3 +557,23 @@ def test_a_revising_share_chooses_as_the_whole_population_would():
         for learner, action in zip(learners, actions, strict=True):
             learner.learn(forgone[np.arange(40), action], forgone)
     assert learners[0].rule.chooses_rows
+
+
+@pytest.mark.parametrize(
+    ("first_shape", "second_shape"),
+    [((300, 40), (300, 1)), ((300, 1), (300, 40)), ((10, 4), (10, 4)), ((300, 40), ())],
+)
+def test_combining_in_place_is_the_plain_arithmetic(first_shape, second_shape):
+    """The forgone tables' in-place arithmetic: the same bits as the plain expression, written
+    into the first temporary only where it is large and of the result's shape."""
+    from abm.market.clearing import combine_in_place
+
+    rng = np.random.default_rng(1)
+    first, second = rng.normal(size=first_shape), rng.normal(size=second_shape)
+    for operation in (np.subtract, np.divide, np.multiply):
+        expected = operation(first, second)
+        temporary = first.copy()
+        result = combine_in_place(operation, temporary, second)
+        assert result.tobytes() == expected.tobytes()
+        reused = temporary.size >= 4096 and temporary.shape == expected.shape
+        assert (result is temporary) == reused

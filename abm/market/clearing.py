@@ -131,18 +131,26 @@ _TABLE: Final = _lambert_halley(
 _TABLE_SLOPE: Final = np.diff(_TABLE)
 
 
-def combine_in_place(operation: np.ufunc, first: Any, *others: Any) -> Any:
-    """``operation`` of ``first`` with each of ``others`` in turn, left to right.
+def combine_in_place(operation: np.ufunc, first: Any, second: Any, *, into: Any = None) -> Any:
+    """``operation(first, second)``, written into ``into`` (default ``first``) where it can be.
 
-    Written into ``first`` where it is a float array of the result's shape, so ``first`` must be
-    a temporary of the caller's (the forgone tables' large arrays are then not allocated again);
-    else into a new array. The same arithmetic, in the same order, as the plain expression.
+    ``into`` must be a temporary of the caller's: where it is a large float array of the
+    result's shape the result overwrites it (a forgone table's arrays are megabytes, and are then
+    not allocated again); elsewhere (small arrays, other shapes) the result is a new array. The
+    same arithmetic either way.
     """
-    for other in others:
-        shape = np.broadcast_shapes(np.shape(first), np.shape(other))
-        inside = isinstance(first, np.ndarray) and first.shape == shape and first.dtype == float
-        first = operation(first, other, out=first if inside else None)
-    return first
+    target = first if into is None else into
+    if isinstance(target, np.ndarray) and target.size >= _IN_PLACE_SIZE:
+        try:
+            return operation(first, second, out=target)
+        except (ValueError, TypeError):  # another shape or dtype: a new array
+            pass
+    return operation(first, second)
+
+
+#: Elements from which :func:`combine_in_place` writes into a temporary (below, a new array
+#: costs no more than the check).
+_IN_PLACE_SIZE: Final = 4096
 
 
 def _group_logsumexp(group: IntArray, values: FloatArray, n_groups: int) -> FloatArray:
@@ -642,7 +650,8 @@ class Clearing:
             else np.where(entering, self.niche_log[niche], self.rival_log[safe])
         )
         log_d = np.logaddexp(rivals, outside / scale)
-        markup = lambert_of_exp(combine_in_place(np.subtract, value / scale, 1.0, log_d))
+        argument = combine_in_place(np.subtract, value / scale, 1.0)
+        markup = lambert_of_exp(combine_in_place(np.subtract, argument, log_d))
         # at its best response p = σ(1 + x) and share x/(1 + x): revenue per customer is σx
         served = size * markup / (1.0 + markup) if with_sales else None
         revenue = combine_in_place(np.multiply, markup, size * scale)

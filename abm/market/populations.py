@@ -433,10 +433,8 @@ class Specialists(PerAgentState):
         # result's shape (these tables are the forgone payoffs' largest)
         numerator = cost * effort**2
         denominator = combine_in_place(np.add, leverage * openness, 1.0)
-        shape = np.broadcast_shapes(np.shape(numerator), np.shape(denominator))
-        if isinstance(denominator, np.ndarray) and denominator.shape == shape:
-            return np.divide(numerator, denominator, out=denominator)
-        return combine_in_place(np.divide, numerator, denominator)
+        larger = denominator if np.size(denominator) > np.size(numerator) else numerator
+        return combine_in_place(np.divide, numerator, denominator, into=larger)
 
 
 class ClosedFirms(PerAgentState):
