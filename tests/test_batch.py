@@ -338,3 +338,29 @@ def test_a_markup_and_a_lambert_value_do_not_depend_on_the_others_solved_with_th
         np.testing.assert_array_equal(together[part], alone)
     z = rng.uniform(-30.0, 40.0, size)
     np.testing.assert_array_equal(lambert_of_exp(z)[1::3], lambert_of_exp(z[1::3].copy()))
+
+
+@pytest.mark.parametrize("warm", [False, True])
+def test_logit_prices_of_many_niches_are_each_niches_alone(warm):
+    # what stacking relies on: with hundreds of niches solved at once (each stopping at its own
+    # convergence), every niche's prices are bit for bit those it gets solved alone
+    from abm.market.clearing import _logit_equilibrium
+
+    rng = np.random.default_rng(11)
+    n = 600
+    niche = np.sort(rng.integers(n, size=3 * n))
+    quality = rng.normal(0.0, 2.0, niche.size) * rng.choice([0.1, 1.0, 5.0], niche.size)
+    outside = rng.normal(0.0, 1.0, n)
+    start = 1.0 + rng.exponential(1.0, niche.size) if warm else None
+    together = _logit_equilibrium(niche, quality, outside, n, start)
+    for k in range(n):
+        mine = niche == k
+        if mine.any():
+            alone = _logit_equilibrium(
+                np.zeros(mine.sum(), dtype=np.intp),
+                quality[mine],
+                outside[k : k + 1],
+                1,
+                None if start is None else start[mine],
+            )
+            np.testing.assert_array_equal(together[mine], alone)
