@@ -493,6 +493,21 @@ def test_logit_prices_are_mutual_best_responses_in_a_dominated_niche():
     assert clearing.share[0] > 0.98
 
 
+def test_logit_prices_leave_a_newton_cycle():
+    # Found by `abm sa` on the baseline (run 33,140): from last period's prices the Newton steps
+    # in e^{-L} and in L overshot each other into a cycle between L ≈ 14.48 and 18.56 that
+    # shrank its bracket by ~1e-4 an iteration, and 500 iterations raised "did not converge"
+    from abm.market.clearing import _logit_equilibrium
+
+    quality = np.array([13.669898158398645, 22.937458713910228])
+    outside = np.array([12.754957208827928])
+    start = np.array([1.1191410393950756, 5.386328391471647])
+    price = _logit_equilibrium(np.zeros(2, np.intp), quality, outside, 1, start)
+    utility = quality + 1.0 - price  # in units of σ
+    share = np.exp(utility - np.logaddexp(outside[0], np.logaddexp.reduce(utility)))
+    np.testing.assert_allclose(price, 1.0 / (1.0 - share), rtol=1e-12)  # p_j/σ = 1/(1 − s_j)
+
+
 @pytest.mark.parametrize("seed", range(40))
 def test_logit_prices_meet_every_first_order_condition(seed):
     # random niches from near-limit-pricing precision (one product with ~all of its niche) to
