@@ -418,11 +418,56 @@ def parse_scenario(
     return Scenario.parse({"name": name, **data, "source": source})
 
 
-def check_market(market: dict[str, Any]) -> None:
-    """Check a market block without building a market; errors name ``market.<key path>``."""
+def check_market(market: dict[str, Any]) -> Any:
+    """Check a market block without building a market; errors name ``market.<key path>``.
+
+    Returns:
+        The parsed :class:`~abm.market.MarketConfig`.
+    """
     from abm.market import MarketConfig
 
-    MarketConfig.parse(market, root="market")
+    return MarketConfig.parse(market, root="market")
+
+
+#: Peak bytes per row of a run's agent table (``output.agents``): its 15 columns in pandas take
+#: 130 bytes a row and the snapshots are joined at the end; 660,000 rows (2,200 agents × 300
+#: snapshots) raised a run's peak by 181 MB (275 bytes a row). Doubled, as the market's estimate.
+AGENT_ROW_BYTES = 550
+
+
+def check_recording(scenario: Scenario, *, steps: int | None = None, runs: int = 1) -> None:
+    """Refuse runs whose market and agent tables together exceed the memory ceiling.
+
+    The market's own estimate is checked when it is parsed; the agent table (one row per agent
+    per snapshot) grows with ``horizon.steps / output.agent_every`` and is held until the run
+    (or, in an experiment, its chunk of runs) ends. The commands check it once the horizon is
+    final (after ``--steps``), so a file with a long horizon can still be tried on a short one.
+
+    Args:
+        scenario: The scenario.
+        steps: Periods per run (None: ``horizon.steps``).
+        runs: Runs whose tables are held at once (an experiment's chunk).
+    """
+    if not scenario.output.agents:
+        return
+    config = check_market(scenario.market_data())
+    from abm.options import MEMORY_VARIABLE, format_size, memory_limit
+
+    steps = scenario.horizon.steps if steps is None else steps
+    every = scenario.output.agent_every
+    snapshots = steps // every + 1 if every else 1
+    agents = config.generalists.count + config.specialists.count + config.closed_firms.count
+    needed = config.memory_estimate() + runs * snapshots * agents * AGENT_ROW_BYTES
+    limit = memory_limit()  # (a malformed ceiling was refused when the market was parsed)
+    if needed > limit:
+        held = f"a chunk of {runs} runs holds" if runs > 1 else "a run records"
+        fix = "lower --chunk-size, " if runs > 1 else ""
+        raise ParameterError(
+            f"output.agents: {held} {snapshots:,} snapshots of {agents:,} agents (steps "
+            f"{steps}, output.agent_every {every}) and needs about {format_size(needed)}, more "
+            f"than the limit {format_size(limit)} (abm --max-memory or ${MEMORY_VARIABLE}); "
+            f"{fix}raise output.agent_every or set output.agents = false"
+        )
 
 
 def check_scenario(scenario: Scenario) -> None:

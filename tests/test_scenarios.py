@@ -217,6 +217,41 @@ def test_a_market_too_large_for_memory_is_refused_before_allocation(tmp_path, ca
     assert not (tmp_path / "out").exists()
 
 
+def test_an_agent_table_too_large_for_memory_is_refused_once_the_horizon_is_known(
+    tmp_path, capsys, monkeypatch
+):
+    # 2,200 agents recorded every period: the market alone fits in 100 MiB, its table does not
+    file = tmp_path / "agents.toml"
+    file.write_text(
+        "[horizon]\nsteps = 1500\n[market.generalists]\ncount = 200\n"
+        "[market.specialists]\ncount = 2000\n[market.demand]\nniches = 50\n"
+        "[output]\nagents = true\nagent_every = 1\nfigures = false\nnetwork = false\n"
+    )
+    monkeypatch.setenv("ABM_MAX_MEMORY", "100M")
+    out = tmp_path / "out"
+    assert main(["run", str(file), "--out", str(out), "--quiet"]) == 2
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1 and "output.agents: a run records 1,501 snapshots" in error
+    assert "more than the limit 100 MiB" in error and not out.exists()
+    # a short try of the same file fits; a chunk of 40 such runs does not
+    assert main(["run", str(file), "--steps", "2", "--out", str(out), "--quiet"]) == 0
+    mc = ["mc", str(file), "--steps", "10", "--replications", "40", "--chunk-size", "40"]
+    assert main([*mc, "--out", str(tmp_path / "mc"), "--quiet"]) == 2
+    assert "a chunk of 40 runs holds 11 snapshots" in capsys.readouterr().err
+    assert not (tmp_path / "mc").exists()
+
+
+def test_the_agent_row_estimate_is_twice_what_a_row_takes():
+    from abm.experiments.simulate import simulate
+    from abm.scenarios import AGENT_ROW_BYTES
+
+    market = {"generalists": {"count": 5}, "specialists": {"count": 30}, "agent_every": 1}
+    table = simulate(market, 1, 20, collect_agents=True)["agents"]
+    assert table["step"].nunique() >= 20 and len(table) >= 20 * 35
+    per_row = table.memory_usage(deep=True).sum() / len(table)
+    assert 2 * per_row <= AGENT_ROW_BYTES <= 6 * per_row  # conservative, not absurd
+
+
 def test_the_memory_ceiling_follows_the_environment(monkeypatch):
     from abm.market import MarketConfig
     from abm.options import memory_limit, parse_size

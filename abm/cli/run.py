@@ -54,8 +54,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def resolve_scenario(args: argparse.Namespace) -> Any:
-    """Load the scenario and apply --seed/--steps; raise ParameterError on bad input."""
-    from abm.scenarios import load_scenario
+    """Load the scenario and apply --seed/--steps; raise ParameterError on bad input.
+
+    Also refuses a run whose agent table would not fit in memory (:func:`check_recording`).
+    """
+    from abm.scenarios import check_recording, load_scenario
 
     scenario = load_scenario(args.scenario)
     changes: dict[str, Any] = {}
@@ -65,7 +68,9 @@ def resolve_scenario(args: argparse.Namespace) -> Any:
         changes["horizon.steps"] = args.steps
         # A shorter horizon caps the summary window (recorded in the manifest).
         changes["output.summary_window"] = min(scenario.output.summary_window, args.steps)
-    return scenario.replace(**changes) if changes else scenario
+    scenario = scenario.replace(**changes) if changes else scenario
+    check_recording(scenario)
+    return scenario
 
 
 def run(args: argparse.Namespace) -> int:

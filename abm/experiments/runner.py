@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 from abm.errors import ParameterError
 from abm.experiments.seeds import run_seed
 from abm.io import atomic_write, remove_temporaries, write_json
-from abm.scenarios import Scenario, json_ready
+from abm.scenarios import Scenario, check_recording, json_ready
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -67,6 +67,10 @@ class Experiment:
     replications: int = 1
     steps: int = 100
     chunk_size: int = 25
+
+    def __post_init__(self) -> None:
+        # a chunk's agent tables are held until it is written: refused before anything runs
+        check_recording(self.scenario, steps=self.steps, runs=min(self.chunk_size, self.n_runs))
 
     @property
     def seed(self) -> int:
