@@ -187,8 +187,12 @@ class ArgumentParser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message}\n")
 
 
-NON_NEGATIVE = real(0.0)
-POSITIVE = real(0.0, low_open=True)
+#: The largest number a model option takes. The models are normalised (α0 of order one); far
+#: beyond 10¹² their powers and exponentials leave double precision (α0 = 1e200 gave NaN
+#: penalties and infinite revenues), so larger values are refused rather than answered wrongly.
+LARGEST = 1e12
+NON_NEGATIVE = real(0.0, LARGEST)
+POSITIVE = real(0.0, LARGEST, low_open=True)
 UNIT = real(0.0, 1.0)
 
 

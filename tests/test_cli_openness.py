@@ -111,6 +111,11 @@ def test_landscape_writes_figure_tables_and_manifest(tmp_path, capsys):
         (["equilibrium", "--bargaining", "rubinstein"], "--bargaining"),
         (["equilibrium", "--bargaining", "nash", "--delta", "0.3"], "--delta"),
         (["landscape", "--alpha0", "-2", "--out", "x"], "--alpha0"),
+        # beyond 1e12 the models' powers leave double precision (NaN penalties, inf revenue)
+        (["landscape", "--alpha0", "1e200", "--out", "x"], "(0, 1e+12], got 1e200"),
+        (["equilibrium", "--alpha0", "1e200", "--json"], "--alpha0"),
+        (["race", "--customers", "1e308", "--days", "1000000", "--json"], "--customers"),
+        (["open-source", "--licensing", "1e13", "--json"], "--licensing"),
     ],
 )
 def test_bad_input_is_one_line_exit_2_no_traceback(args, needle, tmp_path):
