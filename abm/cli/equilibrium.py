@@ -66,7 +66,7 @@ def run(args: argparse.Namespace) -> int:
                         ("outcome vs no regulation", result["outcome"].replace("_", " ")),
                         ("revenue share δ", result["delta"]),
                         ("openness ω", result["openness"]),
-                        ("unregulated openness ω⁰", result["free_openness"]),
+                        ("openness ω⁰ without regulation at this δ", result["free_openness"]),
                         ("fine-tuned performance α1", result["alpha1"]),
                         ("utility of the generalist", result["utility_generalist"]),
                         ("utility of the specialist", result["utility_specialist"]),

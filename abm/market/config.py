@@ -540,7 +540,11 @@ class FrontierConfig(Schema):
     catchup_compute: Real = Field(
         0.0, ge=0.0, description="exogenous catch-up compute x′ (0: none)"
     )
-    catchup_period: Int = Field(0, ge=0, description="period from which x′ applies")
+    catchup_period: Int = Field(
+        0,
+        ge=0,
+        description="period from which x′ applies (counted from 0: step k + 1 of the series)",
+    )
     catchup_hazard: Real = Field(
         1.0,
         ge=0.0,
