@@ -270,13 +270,21 @@ def add_svg_argument(parser: argparse.ArgumentParser | argparse._ArgumentGroup) 
 TABLE_FORMATS = ("parquet", "csv")
 
 
-def add_format_argument(parser: argparse.ArgumentParser | argparse._ArgumentGroup) -> None:
-    """Register ``--format parquet|csv`` (and the old ``--csv`` as its deprecated alias)."""
+def add_format_argument(
+    parser: argparse.ArgumentParser | argparse._ArgumentGroup, *, resumable: bool = False
+) -> None:
+    """Register ``--format parquet|csv`` (and the old ``--csv`` as its deprecated alias).
+
+    Args:
+        parser: The command's parser or option group.
+        resumable: The command has ``--resume``, which reads the parquet tables too.
+    """
+    readers = "abm report and --resume read it" if resumable else "abm report reads it"
     parser.add_argument(
         "--format",
         choices=TABLE_FORMATS,
         default="parquet",
-        help="tables as parquet, or as CSV too (parquet is kept: abm report and --resume read it)",
+        help=f"tables as parquet, or as CSV too (parquet is kept: {readers})",
     )
     parser.add_argument(
         "--csv",

@@ -156,6 +156,7 @@ def test_site_builds_in_strict_mode(tmp_path: Path) -> None:
 
     for command in COMMANDS:
         assert f'id="abm-{command}"' in cli, f"abm {command} is missing from the CLI page"
+    assert 'id="abm"' in cli and "--max-memory SIZE" in cli  # the options before a command
     assert (site / "reference" / "abm" / "market" / "model" / "index.html").is_file()
     assert (site / "getting-started" / "openness.png").is_file()
     schema = json.loads((site / "scenario.schema.json").read_text(encoding="utf-8"))

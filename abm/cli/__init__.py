@@ -55,8 +55,8 @@ def build_parser() -> ArgumentParser:
         type=size,
         default=None,
         metavar="SIZE",
-        help="refuse a market whose estimated peak memory exceeds SIZE (8G, 500M; default: "
-        "$ABM_MAX_MEMORY, else 3/4 of the machine's memory)",
+        help="refuse a market whose estimated peak memory, with the agent tables it records, "
+        "exceeds SIZE (8G, 500M; default: $ABM_MAX_MEMORY, else 3/4 of the machine's memory)",
     )
     subparsers = parser.add_subparsers(
         dest="command", metavar="COMMAND", parser_class=ArgumentParser

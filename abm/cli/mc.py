@@ -98,7 +98,7 @@ def add_executor_arguments(parser: argparse.ArgumentParser) -> None:
     )
     group.add_argument("--resume", action="store_true", help="skip runs finished in --out")
     group.add_argument("--fail-fast", action="store_true", help="stop at the first failed run")
-    add_format_argument(group)
+    add_format_argument(group, resumable=True)
     group.add_argument(
         "--quiet", action="store_true", help="print nothing on success (no progress bar)"
     )

@@ -148,7 +148,8 @@ def _options(parser: argparse.ArgumentParser) -> str:
         actions = [
             a
             for a in group._group_actions
-            if not isinstance(a, argparse._HelpAction) and a.help != argparse.SUPPRESS
+            if not isinstance(a, argparse._HelpAction | argparse._SubParsersAction)
+            and a.help != argparse.SUPPRESS
         ]
         if not actions:
             continue
@@ -174,6 +175,9 @@ def cli_reference() -> str:
     lines = ["| command | what it does |", "|---|---|"]
     lines += [f"| [`abm {name}`](#abm-{name}) | {_cell(helps[name])} |" for name in helps]
     parts = ["\n".join(lines) + "\n"]
+    # the options every command takes, given before its name (`abm --max-memory 8G run …`)
+    parts.append("\n## Options of `abm` itself {#abm}\n")
+    parts.append(_options(parser))
     for name, sub in subparsers.choices.items():
         usage = sub.format_usage().strip().removeprefix("usage: ")
         parts.append(f"\n## `abm {name}` {{#abm-{name}}}\n")
