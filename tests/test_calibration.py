@@ -36,8 +36,10 @@ def test_quick_calibration_writes_a_scenario_abm_run_takes(tmp_path: Path, capsy
         ["calibrate", "evidence", "--scenario", str(BASELINE), "--quick", "--out", str(out)]
     )
     assert code == 0
-    printed = capsys.readouterr().out
+    captured = capsys.readouterr()
+    printed = captured.out
     assert "reputation" in printed and "χ²" in printed
+    assert "eval" not in captured.err  # no progress bar where stderr is no terminal
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["command"] == "calibrate"
     assert manifest["parameters"]["settings"]["free"] == list(FREE_PARAMETERS)[:3]

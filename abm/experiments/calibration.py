@@ -526,7 +526,8 @@ def calibrate(
         total=settings.max_evaluations + jacobian_evaluations + 3,
         unit="eval",
         desc="calibrate",
-        disable=not progress,
+        # drawn on a terminal only: a log or a pipe would fill with redrawn bars
+        disable=not (progress and getattr(sys.stderr, "isatty", lambda: False)()),
         file=sys.stderr,
         dynamic_ncols=True,
     )
