@@ -407,6 +407,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         "with_both": len(sample),
         "derivative_links": len(tables["derivative_edges"]),
     }
+    context.say(
+        f"  {'quantity':<58} {'estimate':>8} {'[95 % interval]':>18}  n      "
+        "(clears: the interval excludes the null)"
+    )
     for row in findings.to_dict("records"):
         context.say(
             f"  {row['quantity']:<58} {row['estimate']:8.3f} "

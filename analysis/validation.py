@@ -29,7 +29,7 @@ from abm.allocator import hold_freed_memory
 from abm.figures.style import OKABE_ITO, PNG_ONLY, apply_style, figure_formats, save_figure
 from abm.io import write_json, write_table
 from abm.manifest import Manifest
-from abm.market.checks import OPENNESS_TOLERANCE, run_suite
+from abm.market.checks import OPENNESS_TOLERANCE, format_results, run_suite
 
 REGIME_NAMES = ("meets θ or free", "pays", "abstains")
 
@@ -168,7 +168,7 @@ def main() -> None:
     written += figure_race(_by_prefix(results, "V5")[0], args.output, formats)
     manifest.outputs += [str(p) for p in written]
     manifest.write(args.output)
-    print(rows[["check", "figure", "threshold", "passed"]].to_string(index=False))
+    print(format_results([r.row() for r in results]))
     for path in written:
         print(f"wrote {path}")
 

@@ -8,8 +8,7 @@ import numpy as np
 import pytest
 
 from abm.cli import main
-from abm.cli.validate import format_table
-from abm.market.checks import _away_from_boundary, agreement, check_race_revenue
+from abm.market.checks import _away_from_boundary, agreement, check_race_revenue, format_results
 
 
 @pytest.mark.slow
@@ -49,7 +48,7 @@ def test_validate_on_two_workers_gives_the_same_results(capsys):
     assert found["2"] == found["1"] and len(found["1"]) == 3
 
 
-def test_format_table_marks_gaps_and_failures():
+def test_format_results_marks_gaps_and_failures():
     rows = [
         {
             "check": "a",
@@ -68,7 +67,7 @@ def test_format_table_marks_gaps_and_failures():
             "seconds": 0,
         },
     ]
-    text = format_table(rows)
+    text = format_results(rows)
     assert "FAIL" in text and "gap" in text
 
 

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
-from typing import Any
 
 from abm.options import integer
 
@@ -40,49 +38,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         nargs="+",
         default=None,
         metavar="NAME",
-        help="run only the checks whose names start with one of these (e.g. pair race)",
+        help="run only the checks whose names start with one of these (e.g. V1 V5)",
     )
-
-
-def _status(passed: bool | None) -> str:
-    if passed is None:
-        return "gap"
-    return "pass" if passed else "FAIL"
-
-
-def _figure(value: float) -> str:
-    if isinstance(value, float) and not math.isfinite(value):
-        return "nan"
-    return f"{value:.4g}"
-
-
-def format_table(rows: list[dict[str, Any]]) -> str:
-    """Render result rows as an aligned text table (check, figure, threshold, status, seconds)."""
-    header = ("check", "figure", "threshold", "status", "seconds")
-    lines = [
-        (
-            row["check"],
-            _figure(row["figure"]),
-            row["threshold"],
-            _status(row["passed"]),
-            f"{row['seconds']:.1f}",
-        )
-        for row in rows
-    ]
-    widths = [max(len(header[i]), *(len(line[i]) for line in lines)) for i in range(len(header))]
-    out = ["  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True))]
-    out.append("  ".join("-" * w for w in widths))
-    out += ["  ".join(c.ljust(w) for c, w in zip(line, widths, strict=True)) for line in lines]
-    out.append("")
-    out += [f"{row['check']}: {row['detail']}" for row in rows]
-    return "\n".join(out)
 
 
 def run(args: argparse.Namespace) -> int:
     """Run the suite, print the table (or JSON); exit 1 if a judged check failed."""
     from abm.errors import ParameterError
     from abm.experiments.executors import pool_map
-    from abm.market.checks import run_check, selected
+    from abm.market.checks import format_results, run_check, selected
 
     if args.only:
         names = selected(args.quick)
@@ -98,6 +62,6 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps({"quick": args.quick, "passed": not failed, "checks": rows}, indent=2))
     else:
-        print(format_table(rows))
+        print(format_results(rows))
         print(f"\n{'all judged checks passed' if not failed else 'SOME CHECKS FAILED'}")
     return 1 if failed else 0

@@ -13,6 +13,7 @@ fraction of the cost. ``run_suite(quick=True)`` is the subset the default tests 
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -773,3 +774,41 @@ def run_check(quick: bool, name: str) -> CheckResult:
 def run_suite(quick: bool = True, only: list[str] | None = None) -> list[CheckResult]:
     """Run the checks (or those whose names start with one of ``only``)."""
     return [run_check(quick, name) for name in selected(quick, only)]
+
+
+def _status(passed: bool | None) -> str:
+    if passed is None:
+        return "gap"
+    return "pass" if passed else "FAIL"
+
+
+def _figure(value: float) -> str:
+    if isinstance(value, float) and not math.isfinite(value):
+        return "nan"
+    return f"{value:.4g}"
+
+
+def format_results(rows: list[dict[str, Any]]) -> str:
+    """Result rows (``CheckResult.row()``) as an aligned text table, then each check's detail.
+
+    Columns: check, figure, threshold, status (pass, FAIL, or gap: a reported finding, not
+    judged) and seconds.
+    """
+    header = ("check", "figure", "threshold", "status", "seconds")
+    lines = [
+        (
+            row["check"],
+            _figure(row["figure"]),
+            row["threshold"],
+            _status(row["passed"]),
+            f"{row['seconds']:.1f}",
+        )
+        for row in rows
+    ]
+    widths = [max(len(header[i]), *(len(line[i]) for line in lines)) for i in range(len(header))]
+    out = ["  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True))]
+    out.append("  ".join("-" * w for w in widths))
+    out += ["  ".join(c.ljust(w) for c, w in zip(line, widths, strict=True)) for line in lines]
+    out.append("")
+    out += [f"{row['check']}: {row['detail']}" for row in rows]
+    return "\n".join(out)
