@@ -520,14 +520,22 @@ def load_scenario(path: str | Path) -> Scenario:
         20
     """
     file = Path(path)
-    if not file.is_file():
-        raise ParameterError(f"scenario file not found: {file}")
     try:
-        data = tomllib.loads(file.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as error:
-        raise ParameterError(f"{file}: invalid TOML: {error}") from None
+        if file.is_dir():  # else read_text's IsADirectoryError would read as a missing file
+            raise ParameterError(f"scenario file {file} is a directory, not a file")
+        text = file.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ParameterError(f"scenario file not found: {file}") from None
     except UnicodeDecodeError as error:
         raise ParameterError(f"{file}: not UTF-8 text: {error}") from None
+    except OSError as error:  # unreadable (permissions, an I/O error): the reason, no traceback
+        raise ParameterError(
+            f"cannot read scenario file {file}: {error.strerror or error}"
+        ) from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise ParameterError(f"{file}: invalid TOML: {error}") from None
     return parse_scenario(data, name=file.stem, source=str(file))
 
 
