@@ -381,6 +381,26 @@ def test_sweep_defaults_to_the_scenario_grid_and_lhs_sample(tiny, tmp_path, caps
     assert "did you mean 'theta'" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize(
+    "options",
+    [
+        "sweep --param regulator.penalty=0:1:3 --param regulator.penalty=0:1:2",
+        "sweep --sample lhs 4 --param regulator.theta=0:1 --param regulator.theta=0:0.5",
+        "sa --param regulator.theta=0:1 --param regulator.theta=0:0.5",
+    ],
+    ids=["sweep-grid", "sweep-sample", "sa"],
+)
+def test_a_repeated_param_is_refused_not_dropped(tiny, tmp_path, capsys, options):
+    out = tmp_path / "nothing"
+    command, *rest = options.split()
+    assert main([command, str(tiny), *rest, "--replications", "1", "--out", str(out)]) == 2
+    name = rest[-1].partition("=")[0]
+    assert capsys.readouterr().err == (
+        f"abm {command}: error: --param {name} is given more than once; give each parameter once\n"
+    )
+    assert not out.exists()
+
+
 @pytest.mark.parametrize("method", ["sobol", "morris"])
 def test_sa_writes_indices_with_confidence_intervals(tiny, tmp_path, capsys, method):
     out = tmp_path / method

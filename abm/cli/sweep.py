@@ -46,7 +46,7 @@ def add_experiment_arguments(parser: argparse.ArgumentParser) -> None:
         action="append",
         default=None,
         metavar="NAME=A:B[:COUNT]",
-        help="market parameter to vary (repeatable)",
+        help="market parameter to vary (repeatable, once per parameter)",
     )
     add_size_arguments(
         parser,
@@ -85,6 +85,19 @@ def _sample_option(args: argparse.Namespace) -> tuple[str, int] | None:
     return sampler, samples
 
 
+def check_repeated_params(args: argparse.Namespace) -> None:
+    """Refuse a parameter given twice by --param: one value would silently replace the other."""
+    from abm.errors import ParameterError
+
+    seen: set[str] = set()
+    for name, _ in args.param or []:
+        if name in seen:
+            raise ParameterError(
+                f"--param {name} is given more than once; give each parameter once"
+            )
+        seen.add(name)
+
+
 def bounds_option(args: argparse.Namespace, scenario: Any) -> dict[str, tuple[float, float]]:
     """Sampler bounds from --param NAME=LOW:HIGH, or the scenario's experiment.parameters."""
     from abm.errors import ParameterError
@@ -92,6 +105,7 @@ def bounds_option(args: argparse.Namespace, scenario: Any) -> dict[str, tuple[fl
 
     if not args.param:
         return dict(scenario.experiment.parameters)
+    check_repeated_params(args)
     bounds = {}
     for name, numbers in args.param:
         if len(numbers) != 2 or not numbers[0] < numbers[1]:
@@ -129,6 +143,7 @@ def run(args: argparse.Namespace) -> int:
         names, design = list(bounds), {"sampler": sampler, "samples": samples, "bounds": bounds}
     else:
         if args.param:
+            check_repeated_params(args)
             sweep = {}
             for name, numbers in args.param:
                 if len(numbers) != 3:
