@@ -401,6 +401,25 @@ def test_a_repeated_param_is_refused_not_dropped(tiny, tmp_path, capsys, options
     assert not out.exists()
 
 
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ("sa --samples 3", "--samples must be a power of two for Sobol', got 3"),
+        ("sa --samples 1000000", "--samples 1000000 (sobol sample) has 4,000,000 points, more"),
+        ("sa --outcome welfair", "--outcome must be an observable, got 'welfair' (did you mean"),
+        ("sweep --sample sobol 3", "--sample N must be a power of two for Sobol', got 3"),
+    ],
+)
+def test_sa_and_sweep_errors_name_the_option_typed(tiny, tmp_path, capsys, options, message):
+    out = tmp_path / "nothing"
+    command, *rest = options.split()
+    assert main([command, str(tiny), *rest, "--replications", "1", "--out", str(out)]) == 2
+    error = capsys.readouterr().err
+    assert error.startswith(f"abm {command}: error: {message}")
+    assert error.count("\n") == 1
+    assert not out.exists()
+
+
 @pytest.mark.parametrize("method", ["sobol", "morris"])
 def test_sa_writes_indices_with_confidence_intervals(tiny, tmp_path, capsys, method):
     out = tmp_path / method

@@ -45,6 +45,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_executor_arguments(parser)
 
 
+def _check_outcome(outcome: str) -> None:
+    """Raise ParameterError naming --outcome unless ``outcome`` is an observable."""
+    from abm.errors import ParameterError
+    from abm.market import OBSERVABLES
+    from abm.schema import suggest
+
+    if outcome not in OBSERVABLES:
+        hint = suggest(outcome, list(OBSERVABLES), "observables")
+        raise ParameterError(f"--outcome must be an observable, got {outcome!r}{hint}")
+
+
 def run(args: argparse.Namespace) -> int:
     """Run ``abm sa``."""
     from pathlib import Path
@@ -63,6 +74,7 @@ def run(args: argparse.Namespace) -> int:
 
     scenario: Scenario = resolve_scenario(args)
     if args.outcome is not None:
+        _check_outcome(args.outcome)  # named as the option, not as the key it sets
         scenario = scenario.replace(**{"experiment.outcome": args.outcome})
         check_scenario(scenario)
     check_execution(args)
@@ -73,7 +85,8 @@ def run(args: argparse.Namespace) -> int:
             raise ParameterError(f"--param {name} must be NAME=LOW:HIGH for abm sa")
     bounds = bounds_option(args, scenario)
     samples = args.samples or scenario.experiment.samples
-    matrix = sample_matrix(args.method, bounds, samples, scenario.seed)
+    named = "--samples" if args.samples else "experiment.samples"
+    matrix = sample_matrix(args.method, bounds, samples, scenario.seed, name=named)
     experiment = Experiment(
         scenario,
         points=sample_points(matrix, list(bounds)),

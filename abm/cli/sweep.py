@@ -138,7 +138,8 @@ def run(args: argparse.Namespace) -> int:
     if sample is not None:
         sampler, samples = sample
         bounds = bounds_option(args, scenario)
-        matrix = sample_matrix(sampler, bounds, samples, scenario.seed)
+        named = "--sample N" if args.sample else "experiment.samples"
+        matrix = sample_matrix(sampler, bounds, samples, scenario.seed, name=named)
         points = sample_points(matrix, list(bounds))
         names, design = list(bounds), {"sampler": sampler, "samples": samples, "bounds": bounds}
     else:
