@@ -64,7 +64,7 @@ from pydantic import (
 )
 
 from abm.errors import ParameterError
-from abm.options import MAX_POINTS, MAX_REPLICATIONS, MAX_SEED, MAX_STEPS
+from abm.options import MAX_POINTS, MAX_REPLICATIONS, MAX_RUNS, MAX_SEED, MAX_STEPS
 from abm.schema import (
     MAX_INT,
     PATH,
@@ -451,6 +451,24 @@ def check_point_count(count: int, what: str) -> None:
         raise ParameterError(
             f"{what} has {count:,} points, more than the {MAX_POINTS:,} one experiment may hold; "
             "use fewer values or samples"
+        )
+
+
+def check_run_count(points: int, replications: int, design: str, replicated: str) -> None:
+    """Refuse, before its points are built, a design of too many points or runs in all.
+
+    Args:
+        points: Parameter points of the design.
+        replications: Runs per point.
+        design: How the user gave the points (``--samples 2``, ``--param grid``).
+        replicated: How the user gave the replications (``--replications 100``).
+    """
+    check_point_count(points, design)  # the points' own limit first: the narrower message
+    runs = points * replications
+    if runs > MAX_RUNS:
+        raise ParameterError(
+            f"{design} with {replicated} is {runs:,} runs ({points:,} points × {replications:,}), "
+            f"more than the {MAX_RUNS:,} one experiment may hold; use fewer points or replications"
         )
 
 

@@ -65,12 +65,12 @@ def run(args: argparse.Namespace) -> int:
     start_workers_early(args)  # a pool's workers import alongside this process
 
     from abm.cli.run import resolve_scenario
-    from abm.cli.sweep import bounds_option
+    from abm.cli.sweep import bounds_option, replications_option
     from abm.experiments.runner import Experiment
-    from abm.experiments.sampling import sample_matrix, sample_points
+    from abm.experiments.sampling import sample_matrix, sample_points, sample_size
     from abm.experiments.sensitivity import analyse, point_outcomes
     from abm.io import write_table
-    from abm.scenarios import Scenario, check_scenario
+    from abm.scenarios import Scenario, check_run_count, check_scenario
 
     scenario: Scenario = resolve_scenario(args)
     if args.outcome is not None:
@@ -86,11 +86,18 @@ def run(args: argparse.Namespace) -> int:
     bounds = bounds_option(args, scenario)
     samples = args.samples or scenario.experiment.samples
     named = "--samples" if args.samples else "experiment.samples"
+    replications = args.replications or scenario.experiment.replications
+    check_run_count(
+        sample_size(args.method, len(bounds), samples),
+        replications,
+        f"{named} {samples} ({args.method} sample)",
+        replications_option(args, replications),
+    )
     matrix = sample_matrix(args.method, bounds, samples, scenario.seed, name=named)
     experiment = Experiment(
         scenario,
         points=sample_points(matrix, list(bounds)),
-        replications=args.replications or scenario.experiment.replications,
+        replications=replications,
         steps=scenario.horizon.steps,
         chunk_size=args.chunk_size or scenario.experiment.chunk_size,
     )

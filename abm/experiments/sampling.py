@@ -34,6 +34,12 @@ def problem(bounds: dict[str, tuple[float, float]]) -> dict[str, Any]:
     }
 
 
+def sample_size(sampler: str, dimensions: int, samples: int) -> int:
+    """Points (rows) of a sampler's design over ``dimensions`` parameters, before it is drawn."""
+    factor = {"lhs": 1, "sobol": dimensions + 2, "morris": dimensions + 1}
+    return samples * factor[sampler]
+
+
 def sample_matrix(
     sampler: str,
     bounds: dict[str, tuple[float, float]],
@@ -64,13 +70,9 @@ def sample_matrix(
             "[experiment.parameters] table"
         )
     spec = problem(bounds)
-    dimensions = len(bounds)
-    rows = {
-        "lhs": samples,
-        "sobol": samples * (dimensions + 2),
-        "morris": samples * (dimensions + 1),
-    }
-    check_point_count(rows[sampler], f"{name} {samples} ({sampler} sample)")
+    check_point_count(
+        sample_size(sampler, len(bounds), samples), f"{name} {samples} ({sampler} sample)"
+    )
     seed = int(seed) % 2**32  # SALib passes the seed to numpy / scipy generators
     if sampler == "lhs":
         from SALib.sample import latin
