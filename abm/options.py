@@ -22,6 +22,9 @@ MAX_STEPS = 10_000_000
 MAX_REPLICATIONS = 10_000_000
 #: Most parameter points one experiment may hold (a grid's combinations or a sampler's rows).
 MAX_POINTS = 1_000_000
+#: Most runs one experiment may hold (points × replications): what ``abm mc --replications``
+#: allows, so that a sweep or a sensitivity analysis is no larger than a Monte Carlo study may be.
+MAX_RUNS = MAX_REPLICATIONS
 
 #: Environment variable holding the memory ceiling for one model ("8G", "500M" or bytes).
 MEMORY_VARIABLE = "ABM_MAX_MEMORY"

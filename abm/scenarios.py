@@ -64,7 +64,7 @@ from pydantic import (
 )
 
 from abm.errors import ParameterError
-from abm.options import MAX_POINTS, MAX_REPLICATIONS, MAX_SEED, MAX_STEPS
+from abm.options import MAX_POINTS, MAX_REPLICATIONS, MAX_RUNS, MAX_SEED, MAX_STEPS
 from abm.schema import (
     MAX_INT,
     PATH,
@@ -499,6 +499,24 @@ def check_point_count(count: int, what: str) -> None:
         )
 
 
+def check_run_count(points: int, replications: int, design: str, replicated: str) -> None:
+    """Refuse, before its points are built, a design of too many points or runs in all.
+
+    Args:
+        points: Parameter points of the design.
+        replications: Runs per point.
+        design: How the user gave the points (``--samples 2``, ``--param grid``).
+        replicated: How the user gave the replications (``--replications 100``).
+    """
+    check_point_count(points, design)  # the points' own limit first: the narrower message
+    runs = points * replications
+    if runs > MAX_RUNS:
+        raise ParameterError(
+            f"{design} with {replicated} is {runs:,} runs ({points:,} points × {replications:,}), "
+            f"more than the {MAX_RUNS:,} one experiment may hold; use fewer points or replications"
+        )
+
+
 def check_points(scenario: Scenario, sweep: dict[str, tuple[float, ...]], where: str) -> None:
     """Check every point of a grid sweep (each builds a valid market), and their number."""
     check_point_count(math.prod(len(values) for values in sweep.values()), f"{where} grid")
@@ -565,14 +583,22 @@ def load_scenario(path: str | Path) -> Scenario:
         20
     """
     file = Path(path)
-    if not file.is_file():
-        raise ParameterError(f"scenario file not found: {file}")
     try:
-        data = tomllib.loads(file.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as error:
-        raise ParameterError(f"{file}: invalid TOML: {error}") from None
+        if file.is_dir():  # else read_text's IsADirectoryError would read as a missing file
+            raise ParameterError(f"scenario file {file} is a directory, not a file")
+        text = file.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ParameterError(f"scenario file not found: {file}") from None
     except UnicodeDecodeError as error:
         raise ParameterError(f"{file}: not UTF-8 text: {error}") from None
+    except OSError as error:  # unreadable (permissions, an I/O error): the reason, no traceback
+        raise ParameterError(
+            f"cannot read scenario file {file}: {error.strerror or error}"
+        ) from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise ParameterError(f"{file}: invalid TOML: {error}") from None
     return parse_scenario(data, name=file.stem, source=str(file))
 
 

@@ -84,6 +84,31 @@ def test_power_value_options(capsys):
 
 
 @pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        (["--scale", "2"], "--scale is only accepted with --value power (got --value log)"),
+        (
+            ["--value", "log", "--exponent", "0.3"],
+            "--exponent is only accepted with --value power (got --value log)",
+        ),
+        (
+            ["--pricing", "discriminate"],
+            "--pricing is only accepted with --valuations (none given)",
+        ),
+        (["--pricing", "uniform"], "--pricing is only accepted with --valuations (none given)"),
+    ],
+)
+def test_an_option_without_effect_is_refused(tmp_path, capsys, options, message):
+    """As equilibrium refuses --delta unless bargaining is fixed: no silently ignored option."""
+    out = tmp_path / "out"
+    assert main(["race", *options, "--out", str(out)]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err == f"abm race: error: {message}\n"
+    assert not out.exists()
+
+
+@pytest.mark.parametrize(
     ("options", "market"),
     [
         (["--rivals", "2", "3"], {"rival_compute": 3.0}),

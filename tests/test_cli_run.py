@@ -381,6 +381,45 @@ def test_sweep_defaults_to_the_scenario_grid_and_lhs_sample(tiny, tmp_path, caps
     assert "did you mean 'theta'" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize(
+    "options",
+    [
+        "sweep --param regulator.penalty=0:1:3 --param regulator.penalty=0:1:2",
+        "sweep --sample lhs 4 --param regulator.theta=0:1 --param regulator.theta=0:0.5",
+        "sa --param regulator.theta=0:1 --param regulator.theta=0:0.5",
+    ],
+    ids=["sweep-grid", "sweep-sample", "sa"],
+)
+def test_a_repeated_param_is_refused_not_dropped(tiny, tmp_path, capsys, options):
+    out = tmp_path / "nothing"
+    command, *rest = options.split()
+    assert main([command, str(tiny), *rest, "--replications", "1", "--out", str(out)]) == 2
+    name = rest[-1].partition("=")[0]
+    assert capsys.readouterr().err == (
+        f"abm {command}: error: --param {name} is given more than once; give each parameter once\n"
+    )
+    assert not out.exists()
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ("sa --samples 3", "--samples must be a power of two for Sobol', got 3"),
+        ("sa --samples 1000000", "--samples 1000000 (sobol sample) has 4,000,000 points, more"),
+        ("sa --outcome welfair", "--outcome must be an observable, got 'welfair' (did you mean"),
+        ("sweep --sample sobol 3", "--sample N must be a power of two for Sobol', got 3"),
+    ],
+)
+def test_sa_and_sweep_errors_name_the_option_typed(tiny, tmp_path, capsys, options, message):
+    out = tmp_path / "nothing"
+    command, *rest = options.split()
+    assert main([command, str(tiny), *rest, "--replications", "1", "--out", str(out)]) == 2
+    error = capsys.readouterr().err
+    assert error.startswith(f"abm {command}: error: {message}")
+    assert error.count("\n") == 1
+    assert not out.exists()
+
+
 @pytest.mark.parametrize("method", ["sobol", "morris"])
 def test_sa_writes_indices_with_confidence_intervals(tiny, tmp_path, capsys, method):
     out = tmp_path / method

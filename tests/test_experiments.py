@@ -209,6 +209,36 @@ def test_resume_redoes_only_unfinished_chunks_and_ignores_partial_files(tmp_path
         assert read(reference, stem).equals(read(crashed, stem)), stem
 
 
+@pytest.mark.parametrize(
+    ("damaged", "content"),
+    [("runs-000001.parquet", b"junk\n"), ("timeseries-000002.parquet", b"PAR1 half a file")],
+)
+def test_resume_reruns_a_finished_chunk_whose_file_cannot_be_read(
+    tmp_path, capsys, damaged, content
+):
+    reference = tmp_path / "reference"
+    run_experiment(tiny_experiment(), reference, SerialExecutor(), progress=False)
+    damaged_folder = tmp_path / "damaged"
+    run_experiment(tiny_experiment(), damaged_folder, SerialExecutor(), progress=False)
+    # overwritten after its chunk finished: the marker still lists it
+    (damaged_folder / "chunks" / damaged).write_bytes(content)
+    for stem in ("runs", "timeseries"):
+        (damaged_folder / f"{stem}.parquet").unlink()
+    capsys.readouterr()
+    result = run_experiment(
+        tiny_experiment(), damaged_folder, SerialExecutor(), resume=True, progress=False
+    )
+    assert (result.resumed, result.ran) == (4, 2)
+    notice = capsys.readouterr().err
+    chunk = int(damaged[-14:-8])
+    assert notice.startswith(
+        f"--resume: chunk {chunk} runs again: chunks/{damaged} cannot be read ("
+    )
+    assert notice.count("\n") == 1
+    for stem in ("runs", "timeseries"):
+        pd.testing.assert_frame_equal(read(damaged_folder, stem), read(reference, stem))
+
+
 def test_output_folder_guards(tmp_path):
     run_experiment(tiny_experiment(), tmp_path, SerialExecutor(), progress=False)
     with pytest.raises(ParameterError, match="already holds an experiment; pass --resume"):

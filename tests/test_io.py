@@ -169,3 +169,50 @@ def test_a_design_too_large_is_refused_before_it_is_built(tmp_path, capsys, opti
     error = capsys.readouterr().err
     assert "more than the 1,000,000 one experiment may hold" in error and error.count("\n") == 1
     assert not out.exists()
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        (
+            "sa --samples 2 --replications 10000000",
+            "abm sa: error: --samples 2 (sobol sample) with --replications 10000000 is 80,000,000 "
+            "runs (8 points × 10,000,000), more than the 10,000,000 one experiment may hold; use "
+            "fewer points or replications\n",
+        ),
+        (
+            "sweep --param regulator.penalty=0:1:3 --replications 5000000",
+            "abm sweep: error: --param grid with --replications 5000000 is 15,000,000 runs (3 "
+            "points × 5,000,000), more than the 10,000,000 one experiment may hold; use fewer "
+            "points or replications\n",
+        ),
+        (
+            "sweep --sample lhs 2 --replications 10000000",
+            "abm sweep: error: --sample N 2 (lhs sample) with --replications 10000000 is "
+            "20,000,000 runs (2 points × 10,000,000), more than the 10,000,000 one experiment may "
+            "hold; use fewer points or replications\n",
+        ),
+    ],
+)
+def test_too_many_runs_are_refused_before_the_design_is_built(
+    tmp_path, capsys, monkeypatch, options, message
+):
+    """points × replications is capped as mc's --replications is, before any point exists."""
+    import abm.experiments.sampling as sampling
+    from abm.cli import main
+
+    def never(*args, **kwargs):
+        raise AssertionError("the design was built")
+
+    monkeypatch.setattr(sampling, "sample_matrix", never)
+    monkeypatch.setattr(sampling, "grid_points", never)
+    scenario = tmp_path / "t.toml"
+    scenario.write_text(
+        'name = "t"\n[horizon]\nsteps = 3\n[experiment.parameters]\n'
+        '"regulator.theta" = [0.0, 1.0]\n"regulator.penalty" = [0.0, 0.5]\n'
+    )
+    out = tmp_path / "out"
+    command, *rest = options.split()
+    assert main([command, str(scenario), *rest, "--out", str(out), "--quiet"]) == 2
+    assert capsys.readouterr().err == message
+    assert not out.exists()

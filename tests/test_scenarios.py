@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -126,6 +128,45 @@ def test_bad_values_name_key_value_and_range(tmp_path, text, expected):
 def test_missing_file_is_a_parameter_error(tmp_path):
     with pytest.raises(ParameterError, match="scenario file not found"):
         load_scenario(tmp_path / "nope.toml")
+
+
+def test_a_folder_given_as_the_scenario_is_named_as_a_folder(tmp_path):
+    with pytest.raises(ParameterError, match=r"is a directory, not a file$"):
+        load_scenario(tmp_path)
+
+
+def _without_root_override() -> list[str]:
+    """A command prefix under which file permissions apply (root's DAC override dropped)."""
+    if os.geteuid() != 0:
+        return []
+    if shutil.which("setpriv") is None:
+        pytest.skip("root reads any file, and setpriv is not there to drop the override")
+    drop = "-dac_override,-dac_read_search"
+    return ["setpriv", f"--bounding-set={drop}", f"--inh-caps={drop}"]
+
+
+@pytest.mark.parametrize(
+    "command",
+    [["run"], ["mc"], ["sweep"], ["sa"], ["calibrate", "evidence", "--scenario"]],
+    ids=["run", "mc", "sweep", "sa", "calibrate"],
+)
+def test_an_unreadable_scenario_is_one_line_and_exit_2(tmp_path, command):
+    scenario = tmp_path / "locked.toml"
+    scenario.write_text(TINY, encoding="utf-8")
+    scenario.chmod(0)
+    out = tmp_path / "out"
+    abm = [sys.executable, "-m", "abm", *command, str(scenario), "--out", str(out)]
+    done = subprocess.run(
+        [*_without_root_override(), *abm],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 2, done.stderr
+    assert done.stderr == (
+        f"abm {command[0]}: error: cannot read scenario file {scenario}: Permission denied\n"
+    )
+    assert not out.exists()
 
 
 def test_market_paths_and_grid_values():

@@ -36,6 +36,24 @@ DESCRIPTION = (
 )
 
 
+class _Given(argparse.Action):
+    """Store an option's value and note that it was given.
+
+    Its default still applies when it is not; a given option that has no effect in the chosen
+    setting is then refused (:func:`_check_effect`) rather than silently ignored.
+    """
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: Any,
+        option_string: str | None = None,
+    ) -> None:
+        setattr(namespace, self.dest, values)
+        namespace.given = {*getattr(namespace, "given", ()), self.option_strings[0]}
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Register the options of ``abm race``."""
     model = parser.add_argument_group("model")
@@ -43,12 +61,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--value", choices=("log", "power"), default="log", help="value function f(compute)"
     )
     model.add_argument(
-        "--scale", type=POSITIVE, default=1.0, metavar="A", help="power: f(x) = A·x^γ, A > 0"
+        "--scale",
+        type=POSITIVE,
+        default=1.0,
+        action=_Given,
+        metavar="A",
+        help="power: f(x) = A·x^γ, A > 0",
     )
     model.add_argument(
         "--exponent",
         type=real(0.0, 1.0, low_open=True, high_open=True),
         default=0.5,
+        action=_Given,
         metavar="GAMMA",
         help="power: the exponent γ in (0, 1)",
     )
@@ -119,6 +143,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--pricing",
         choices=("uniform", "discriminate"),
         default="uniform",
+        action=_Given,
         help="with --valuations: one price for all, or perfect price discrimination",
     )
     extensions.add_argument(
@@ -359,9 +384,24 @@ def _plot(args: argparse.Namespace, case: RaceCase) -> list[str]:
     return [str(path) for path in written]
 
 
+def _check_effect(args: argparse.Namespace) -> None:
+    """Refuse an option that has no effect in the chosen setting (as equilibrium's --delta)."""
+    from abm.errors import ParameterError
+
+    given = getattr(args, "given", set())
+    for option in ("--scale", "--exponent"):
+        if option in given and args.value != "power":
+            raise ParameterError(
+                f"{option} is only accepted with --value power (got --value {args.value})"
+            )
+    if "--pricing" in given and not args.valuations:
+        raise ParameterError("--pricing is only accepted with --valuations (none given)")
+
+
 def run(args: argparse.Namespace) -> int:
     """Print the race result (P1/P2, or P3 with --optimal-spend); with --out, the figure."""
     _check(args)
+    _check_effect(args)
     case = _case(args)
     inputs = _inputs(args, case)
     result = _spend_result(case) if args.optimal_spend else _upgrade_result(case)

@@ -45,6 +45,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_executor_arguments(parser)
 
 
+def _check_outcome(outcome: str) -> None:
+    """Raise ParameterError naming --outcome unless ``outcome`` is an observable."""
+    from abm.errors import ParameterError
+    from abm.market import OBSERVABLES
+    from abm.schema import suggest
+
+    if outcome not in OBSERVABLES:
+        hint = suggest(outcome, list(OBSERVABLES), "observables")
+        raise ParameterError(f"--outcome must be an observable, got {outcome!r}{hint}")
+
+
 def run(args: argparse.Namespace) -> int:
     """Run ``abm sa``."""
     from pathlib import Path
@@ -54,15 +65,16 @@ def run(args: argparse.Namespace) -> int:
     start_workers_early(args)  # a pool's workers import alongside this process
 
     from abm.cli.run import resolve_scenario
-    from abm.cli.sweep import bounds_option
+    from abm.cli.sweep import bounds_option, replications_option
     from abm.experiments.runner import Experiment
-    from abm.experiments.sampling import sample_matrix, sample_points
+    from abm.experiments.sampling import sample_matrix, sample_points, sample_size
     from abm.experiments.sensitivity import analyse, point_outcomes
     from abm.io import write_table
-    from abm.scenarios import Scenario, check_scenario
+    from abm.scenarios import Scenario, check_run_count, check_scenario
 
     scenario: Scenario = resolve_scenario(args)
     if args.outcome is not None:
+        _check_outcome(args.outcome)  # named as the option, not as the key it sets
         scenario = scenario.replace(**{"experiment.outcome": args.outcome})
         check_scenario(scenario)
     check_execution(args)
@@ -73,11 +85,19 @@ def run(args: argparse.Namespace) -> int:
             raise ParameterError(f"--param {name} must be NAME=LOW:HIGH for abm sa")
     bounds = bounds_option(args, scenario)
     samples = args.samples or scenario.experiment.samples
-    matrix = sample_matrix(args.method, bounds, samples, scenario.seed)
+    named = "--samples" if args.samples else "experiment.samples"
+    replications = args.replications or scenario.experiment.replications
+    check_run_count(
+        sample_size(args.method, len(bounds), samples),
+        replications,
+        f"{named} {samples} ({args.method} sample)",
+        replications_option(args, replications),
+    )
+    matrix = sample_matrix(args.method, bounds, samples, scenario.seed, name=named)
     experiment = Experiment(
         scenario,
         points=sample_points(matrix, list(bounds)),
-        replications=args.replications or scenario.experiment.replications,
+        replications=replications,
         steps=scenario.horizon.steps,
         chunk_size=args.chunk_size or scenario.experiment.chunk_size,
     )

@@ -46,7 +46,7 @@ def add_experiment_arguments(parser: argparse.ArgumentParser) -> None:
         action="append",
         default=None,
         metavar="NAME=A:B[:COUNT]",
-        help="market parameter to vary (repeatable)",
+        help="market parameter to vary (repeatable, once per parameter)",
     )
     add_size_arguments(
         parser,
@@ -85,6 +85,19 @@ def _sample_option(args: argparse.Namespace) -> tuple[str, int] | None:
     return sampler, samples
 
 
+def check_repeated_params(args: argparse.Namespace) -> None:
+    """Refuse a parameter given twice by --param: one value would silently replace the other."""
+    from abm.errors import ParameterError
+
+    seen: set[str] = set()
+    for name, _ in args.param or []:
+        if name in seen:
+            raise ParameterError(
+                f"--param {name} is given more than once; give each parameter once"
+            )
+        seen.add(name)
+
+
 def bounds_option(args: argparse.Namespace, scenario: Any) -> dict[str, tuple[float, float]]:
     """Sampler bounds from --param NAME=LOW:HIGH, or the scenario's experiment.parameters."""
     from abm.errors import ParameterError
@@ -92,6 +105,7 @@ def bounds_option(args: argparse.Namespace, scenario: Any) -> dict[str, tuple[fl
 
     if not args.param:
         return dict(scenario.experiment.parameters)
+    check_repeated_params(args)
     bounds = {}
     for name, numbers in args.param:
         if len(numbers) != 2 or not numbers[0] < numbers[1]:
@@ -101,8 +115,15 @@ def bounds_option(args: argparse.Namespace, scenario: Any) -> dict[str, tuple[fl
     return bounds
 
 
+def replications_option(args: argparse.Namespace, replications: int) -> str:
+    """How the user gave the replications, for an error message."""
+    given = args.replications is not None
+    return f"{'--replications' if given else 'experiment.replications'} {replications}"
+
+
 def run(args: argparse.Namespace) -> int:
     """Run ``abm sweep``."""
+    import math
     from pathlib import Path
 
     from abm.cli._execution import check_execution, execute, start_workers_early, summarise
@@ -112,23 +133,32 @@ def run(args: argparse.Namespace) -> int:
     from abm.cli.run import resolve_scenario
     from abm.errors import ParameterError
     from abm.experiments.runner import Experiment
-    from abm.experiments.sampling import grid_points, sample_matrix, sample_points
-    from abm.scenarios import check_points, grid_values
+    from abm.experiments.sampling import grid_points, sample_matrix, sample_points, sample_size
+    from abm.scenarios import check_points, check_run_count, grid_values
 
     scenario = resolve_scenario(args)
     check_execution(args)
     sample = _sample_option(args)
     table = scenario.experiment
+    replications = args.replications or table.replications
     if sample is None and table.sampler in ("lhs", "sobol") and not args.param:
         sample = (table.sampler, table.samples)
     if sample is not None:
         sampler, samples = sample
         bounds = bounds_option(args, scenario)
-        matrix = sample_matrix(sampler, bounds, samples, scenario.seed)
+        named = "--sample N" if args.sample else "experiment.samples"
+        check_run_count(
+            sample_size(sampler, len(bounds), samples),
+            replications,
+            f"{named} {samples} ({sampler} sample)",
+            replications_option(args, replications),
+        )
+        matrix = sample_matrix(sampler, bounds, samples, scenario.seed, name=named)
         points = sample_points(matrix, list(bounds))
         names, design = list(bounds), {"sampler": sampler, "samples": samples, "bounds": bounds}
     else:
         if args.param:
+            check_repeated_params(args)
             sweep = {}
             for name, numbers in args.param:
                 if len(numbers) != 3:
@@ -137,7 +167,6 @@ def run(args: argparse.Namespace) -> int:
                 sweep[name] = grid_values(
                     f"--param {name}", {"start": start, "stop": stop, "count": int(count)}
                 )
-            check_points(scenario, sweep, "--param")
         else:
             sweep = dict(table.sweep)
         if not sweep:
@@ -145,12 +174,20 @@ def run(args: argparse.Namespace) -> int:
                 "nothing to sweep: give --param NAME=START:STOP:COUNT, --sample, or an "
                 "[experiment.sweep] table"
             )
+        check_run_count(  # before check_points builds the grid's points
+            math.prod(len(values) for values in sweep.values()),
+            replications,
+            "--param grid" if args.param else "experiment.sweep grid",
+            replications_option(args, replications),
+        )
+        if args.param:  # (the scenario's own grid was checked when it was loaded)
+            check_points(scenario, sweep, "--param")
         points = grid_points(sweep)
         names, design = list(sweep), {"sampler": "grid", "sweep": sweep}
     experiment = Experiment(
         scenario,
         points=points,
-        replications=args.replications or table.replications,
+        replications=replications,
         steps=scenario.horizon.steps,
         chunk_size=args.chunk_size or table.chunk_size,
     )

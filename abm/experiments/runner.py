@@ -8,8 +8,9 @@ order in which runs finish.
 
 Runs are grouped into chunks of ``chunk_size`` consecutive run ids; one chunk is one task. The
 main process writes each finished chunk as parquet files under ``chunks/`` (each atomically),
-then a ``<chunk>.done`` marker listing them. Only chunks with a marker count as finished, so a
-crash mid-chunk leaves nothing that ``--resume`` could mistake for a result. At the end the
+then a ``<chunk>.done`` marker listing them. Only chunks with a marker (and files that can be
+read) count as finished, so a crash mid-chunk leaves nothing that ``--resume`` could mistake for a
+result. At the end the
 chunks are concatenated, in run-id order and one chunk at a time (memory stays flat), into
 ``runs.parquet``, ``timeseries.parquet`` and, when asked, ``agents.parquet``.
 """
@@ -284,8 +285,18 @@ def prepare_output(experiment: Experiment, folder: str | Path, *, resume: bool) 
         )
 
 
-def finished_chunks(folder: str | Path) -> dict[int, dict[str, Any]]:
-    """Chunks with a done-marker, and what each marker lists."""
+def finished_chunks(
+    folder: str | Path, *, report: Callable[[str], None] | None = None
+) -> dict[int, dict[str, Any]]:
+    """Chunks with a done-marker whose files are all there and readable, and what each lists.
+
+    A chunk whose file is missing or cannot be read (damaged after it was written) counts as
+    unfinished, so that ``--resume`` runs it again rather than failing when it assembles.
+
+    Args:
+        folder: The experiment's output folder.
+        report: Where to say, in one line, that a finished chunk's file cannot be read.
+    """
     chunks = Path(folder) / CHUNKS
     done: dict[int, dict[str, Any]] = {}
     for marker in sorted(chunks.glob("*.done")) if chunks.is_dir() else []:
@@ -293,9 +304,34 @@ def finished_chunks(folder: str | Path) -> dict[int, dict[str, Any]]:
             record = json.loads(marker.read_text(encoding="utf-8"))
         except (OSError, json.JSONDecodeError):
             continue  # cannot happen with atomic writes; treat as unfinished
-        if all((chunks / name).is_file() for name in record["files"]):
-            done[int(record["chunk"])] = record
+        if not all((chunks / name).is_file() for name in record["files"]):
+            continue
+        problem = _unreadable(chunks, record)
+        if problem:
+            if report is not None:
+                report(f"--resume: chunk {record['chunk']} runs again: {problem}")
+            continue
+        done[int(record["chunk"])] = record
     return done
+
+
+def _unreadable(chunks: Path, record: dict[str, Any]) -> str:
+    """Why a finished chunk's files cannot be assembled ("" if they can).
+
+    Reads each file's parquet footer (and checks the runs table's row count against the
+    marker), not its data: cheap, and it catches a file truncated or overwritten after the fact.
+    """
+    import pyarrow.parquet as pq
+
+    for name in record["files"]:
+        try:
+            rows = pq.read_metadata(chunks / name).num_rows
+        except Exception as error:  # any reader error (ArrowInvalid, OSError): not assemblable
+            reason = str(error).splitlines()[0] if str(error) else type(error).__name__
+            return f"{CHUNKS}/{name} cannot be read ({reason})"
+        if name.startswith("runs-") and rows != record["runs"]:
+            return f"{CHUNKS}/{name} holds {rows} runs where its marker lists {record['runs']}"
+    return ""
 
 
 def _write_chunk(folder: Path, index: int, tables: dict[str, Any]) -> dict[str, Any]:
@@ -371,7 +407,8 @@ def run_experiment(
     if resume:  # a killed run's half-written files (never mistaken for results) go first
         for place in (folder, folder / CHUNKS):
             remove_temporaries(place)
-    done = finished_chunks(folder) if resume else {}
+    notice = report or (lambda line: print(line, file=sys.stderr))
+    done = finished_chunks(folder, report=notice) if resume else {}
     result = ExperimentResult(n_runs=experiment.n_runs)
     result.resumed = sum(record["runs"] for record in done.values())
     for record in done.values():

@@ -34,8 +34,19 @@ def problem(bounds: dict[str, tuple[float, float]]) -> dict[str, Any]:
     }
 
 
+def sample_size(sampler: str, dimensions: int, samples: int) -> int:
+    """Points (rows) of a sampler's design over ``dimensions`` parameters, before it is drawn."""
+    factor = {"lhs": 1, "sobol": dimensions + 2, "morris": dimensions + 1}
+    return samples * factor[sampler]
+
+
 def sample_matrix(
-    sampler: str, bounds: dict[str, tuple[float, float]], samples: int, seed: int
+    sampler: str,
+    bounds: dict[str, tuple[float, float]],
+    samples: int,
+    seed: int,
+    *,
+    name: str = "samples",
 ) -> Any:
     """The sample matrix (one row per point) of a SALib sampler.
 
@@ -46,6 +57,8 @@ def sample_matrix(
         bounds: Market path → (low, high).
         samples: The sampler's N.
         seed: Seed of the sampler.
+        name: How errors name ``samples``: the option or key the user gave it by
+            (``--samples``, ``--sample N``, ``experiment.samples``).
     """
     import numpy as np
 
@@ -57,13 +70,9 @@ def sample_matrix(
             "[experiment.parameters] table"
         )
     spec = problem(bounds)
-    dimensions = len(bounds)
-    rows = {
-        "lhs": samples,
-        "sobol": samples * (dimensions + 2),
-        "morris": samples * (dimensions + 1),
-    }
-    check_point_count(rows[sampler], f"the {sampler} sample")
+    check_point_count(
+        sample_size(sampler, len(bounds), samples), f"{name} {samples} ({sampler} sample)"
+    )
     seed = int(seed) % 2**32  # SALib passes the seed to numpy / scipy generators
     if sampler == "lhs":
         from SALib.sample import latin
@@ -71,12 +80,12 @@ def sample_matrix(
         return latin.sample(spec, samples, seed=seed)
     if sampler == "sobol":
         if samples & (samples - 1):
-            raise ParameterError(f"Sobol samples must be a power of two, got {samples}")
+            raise ParameterError(f"{name} must be a power of two for Sobol', got {samples}")
         from SALib.sample import sobol
 
         return sobol.sample(spec, samples, calc_second_order=False, seed=seed)
     if samples < 2:
-        raise ParameterError(f"Morris samples (trajectories) must be >= 2, got {samples}")
+        raise ParameterError(f"{name} (Morris trajectories) must be >= 2, got {samples}")
     from SALib.sample import morris
 
     return np.asarray(morris.sample(spec, samples, num_levels=4, seed=seed))
