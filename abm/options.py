@@ -262,6 +262,20 @@ def add_svg_argument(parser: argparse.ArgumentParser | argparse._ArgumentGroup) 
     parser.add_argument("--svg", action="store_true", help="also write each figure as SVG")
 
 
+def add_force_argument(parser: argparse.ArgumentParser | argparse._ArgumentGroup) -> None:
+    """Register ``--force``: replace the output folder whole (:func:`abm.io.replace_folder`).
+
+    One meaning on every command that writes an output folder. Without it a command writes only
+    into a new or empty folder, or into its own earlier outputs (:func:`abm.io.check_folder`).
+    """
+    parser.add_argument(
+        "--force",
+        action="store_true",
+        help="replace DIR whole if it holds other outputs or files abm did not write (never "
+        "one being written)",
+    )
+
+
 #: The table formats ``--format`` accepts.
 TABLE_FORMATS = ("parquet", "csv")
 
