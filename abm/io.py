@@ -254,6 +254,16 @@ def claim_folder(folder: str | os.PathLike[str], command: str, *, force: bool = 
     return target
 
 
+def claim_output(folder: str | os.PathLike[str], command: str, *, force: bool) -> Path:
+    """What ``--out DIR [--force]`` does before a command writes: replace (``--force``), claim.
+
+    See :func:`replace_folder` and :func:`claim_folder`; either refuses in one line.
+    """
+    if force:
+        replace_folder(folder)
+    return claim_folder(folder, command)
+
+
 def stale_outputs(folder: str | os.PathLike[str], command: str, outputs: list[str]) -> list[Path]:
     """The files an earlier run of ``command`` wrote into ``folder`` that ``outputs`` leaves out.
 

@@ -12,6 +12,7 @@ from abm.options import (
     NON_NEGATIVE,
     POSITIVE,
     UNIT,
+    add_force_argument,
     add_format_argument,
     add_plot_alias,
     add_svg_argument,
@@ -154,6 +155,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
             "data as a table and manifest.json into DIR"
         ),
     )
+    add_force_argument(output)
     add_plot_alias(output)
     add_format_argument(output)
     add_svg_argument(output)
@@ -361,10 +363,14 @@ def _plot(args: argparse.Namespace, case: RaceCase) -> list[str]:
 
 def run(args: argparse.Namespace) -> int:
     """Print the race result (P1/P2, or P3 with --optimal-spend); with --out, the figure."""
+    from abm.io import claim_output
+
     _check(args)
     case = _case(args)
     inputs = _inputs(args, case)
     result = _spend_result(case) if args.optimal_spend else _upgrade_result(case)
+    if args.out is not None:  # claimed as abm run claims its folder, before anything is drawn
+        claim_output(args.out, "race", force=args.force)
     written = _plot(args, case) if args.out is not None else []
     if args.json:
         payload = {**result}
