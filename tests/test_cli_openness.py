@@ -142,6 +142,8 @@ def test_landscape_claims_its_folder_as_abm_run_does(tmp_path, capsys):
         (["equilibrium", "--bargaining", "rubinstein"], "--bargaining"),
         (["equilibrium", "--bargaining", "nash", "--delta", "0.3"], "--delta"),
         (["landscape", "--alpha0", "-2", "--out", "x"], "--alpha0"),
+        # 0 is no ceiling (a grid of one penalty), and is not silently replaced by the default
+        (["landscape", "--max-penalty", "0", "--out", "x"], "--max-penalty: must be in (0, inf)"),
     ],
 )
 def test_bad_input_is_one_line_exit_2_no_traceback(args, needle, tmp_path):

@@ -8,7 +8,7 @@ from typing import Any
 
 from abm.cli._game_options import add_game_arguments, check_delta, game_fields
 from abm.options import (
-    NON_NEGATIVE,
+    POSITIVE,
     add_force_argument,
     add_format_argument,
     add_svg_argument,
@@ -33,9 +33,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     grid.add_argument("--penalties", type=integer(2, 2000), default=201, help="penalty grid points")
     grid.add_argument(
         "--max-penalty",
-        type=NON_NEGATIVE,
+        type=POSITIVE,
         default=None,
-        help="largest penalty on the grid (default: 1.25 × the larger of max p̄ and G's "
+        help="largest penalty on the grid, > 0 (default: 1.25 × the larger of max p̄ and G's "
         "unregulated payoff, so every regime shows)",
     )
     parser.add_argument("--out", type=folder, required=True, metavar="DIR", help="output folder")
@@ -74,7 +74,11 @@ def run(args: argparse.Namespace) -> int:
     manifest = Manifest("landscape", {})  # (its timings run from here)
     fields = game_fields(args, policy=False)
     game = OpennessGame(**fields)
-    ceiling = args.max_penalty or _penalty_ceiling(game, args.delta, args.bargaining)
+    # (None, not 0, means "not given": --max-penalty is > 0, a grid of one penalty is no map)
+    if args.max_penalty is None:
+        ceiling = _penalty_ceiling(game, args.delta, args.bargaining)
+    else:
+        ceiling = args.max_penalty
     out = claim_output(args.out, "landscape", force=args.force)  # before the maps are solved
     thetas = np.linspace(0.0, 1.0, args.thetas)
     penalties = np.linspace(0.0, ceiling, args.penalties)
