@@ -188,6 +188,9 @@ def test_plot_writes_figure_tidy_table_and_manifest(tmp_path, capsys):
         (["--days", "-5"], "--days"),
         (["--catchup", "8", "--catchup-day", "400"], "--catchup-day"),
         (["--optimal-spend", "--days", "50"], "--catchup-day"),
+        # without a catch-up the race still checks the day: the options are named, not its fields
+        (["--catchup-day", "400"], "--catchup-day must be in [0, 365] (the horizon --days)"),
+        (["--days", "30"], "--catchup-day must be in [0, 30] (the horizon --days), got 100"),
         (["--value", "power", "--exponent", "1"], "--exponent"),
         (["--value", "power", "--exponent", "1.5"], "--exponent"),
         (["--customers", "-1"], "--customers"),

@@ -170,8 +170,9 @@ def _check(args: argparse.Namespace) -> None:
         raise ParameterError(
             f"--catchup must be at least --open ({args.open:g}), got {args.catchup:g}"
         )
-    uses_day = args.catchup is not None or args.optimal_spend or args.out is not None
-    if uses_day and args.catchup_day > args.days:
+    # checked whatever else is asked: the race checks the day even without a catch-up, and
+    # its own message would name its fields (catchup_day, days), not these options
+    if args.catchup_day > args.days:
         raise ParameterError(
             f"--catchup-day must be in [0, {args.days}] (the horizon --days), "
             f"got {args.catchup_day}"
