@@ -170,7 +170,8 @@ def output_file(text: str) -> str:
     if not text.strip():
         raise argparse.ArgumentTypeError("must name a file, got ''")
     path = Path(text).expanduser()
-    if path.is_dir():
+    # a trailing slash names a folder: Path drops it, and the file would take the folder's name
+    if path.is_dir() or text.endswith(("/", os.sep)):
         raise argparse.ArgumentTypeError(f"{text} is a folder, not a file")
     folder(str(path.parent))
     return text
