@@ -106,11 +106,25 @@ def _holder(lock: IO[str]) -> str:
     return lock.read().strip() or "another abm process"
 
 
+def _refuse_current_folder(target: Path) -> None:
+    """Refuse to replace ``.``, ``..`` or a folder above the working directory (``--force``)."""
+    from abm.errors import ParameterError
+
+    here = Path.cwd().resolve()
+    if target.resolve() == here or target.resolve() in here.parents:
+        raise ParameterError(
+            f"--out {target}: --force cannot replace the current folder or one above it; "
+            "give a new folder"
+        )
+
+
 def replace_folder(folder: str | os.PathLike[str]) -> None:
     """Remove an output folder whole before a command replaces it (``--force``).
 
     The folder is first renamed aside (one atomic step, so its path never holds a mix of old
-    and new files), then deleted. A folder another process is writing is refused in one line.
+    and new files), then deleted. A folder another process is writing is refused in one line,
+    and so are the current folder and those above it (they cannot be renamed aside, and the
+    user cannot have meant to delete their working directory).
     """
     from abm.errors import ParameterError
 
@@ -119,6 +133,7 @@ def replace_folder(folder: str | os.PathLike[str]) -> None:
         return
     if not target.is_dir():
         raise ParameterError(f"--out {target} is a file, not a folder")
+    _refuse_current_folder(target)
     # a folder this process claimed for an earlier command (a library caller running one
     # command after another) is released: that command is over when a new one starts
     held = _LOCKS.pop(target.resolve(), None)
@@ -140,31 +155,83 @@ def replace_folder(folder: str | os.PathLike[str]) -> None:
     shutil.rmtree(aside, ignore_errors=True)
 
 
-def claim_folder(folder: str | os.PathLike[str], command: str) -> Path:
-    """Make ``folder`` this process's output folder for ``command``, or refuse in one line.
+#: The file naming the command whose outputs a folder holds (see :mod:`abm.manifest`).
+MANIFEST = "manifest.json"
+#: The marker of an experiment's folder (``abm mc``, ``sweep``, ``sa``; see the runner).
+EXPERIMENT = "experiment.json"
 
-    Refuses a folder that holds another command's outputs (its ``manifest.json`` names another
-    command, or it holds an experiment and this is a single run), and one that another process is
-    writing now (an exclusive ``flock`` on ``folder/.lock``, held until this process exits).
+
+def _manifest_of(target: Path) -> dict[str, Any] | None:
+    """The manifest in ``target`` as a dict, or None if there is none or it cannot be read."""
+    try:
+        payload = json.loads((target / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return payload if isinstance(payload, dict) else None
+
+
+def check_folder(folder: str | os.PathLike[str], command: str, *, force: bool = True) -> None:
+    """Refuse, without writing anything, a folder ``command`` may not write into.
+
+    A folder may take ``command``'s outputs if it is absent or empty, if it holds an earlier
+    run of the same command (its ``manifest.json`` names ``command``), or, for an experiment,
+    its own ``experiment.json`` (the runner's resume rules apply). Refused: a folder holding
+    another command's outputs, and one holding files no ``abm`` command wrote there (no
+    manifest: a user's folder, or a run killed before its manifest), since writing into it
+    would mix the two. Hidden entries (the lock, temporaries) do not count.
+
+    Args:
+        folder: The output folder.
+        command: The command that would write it (``"run"``, ``"mc"``, ``"study NAME"``).
+        force: Whether the command has ``--force`` (the refusal then offers it).
+
+    Raises:
+        ParameterError: The folder is refused (one line).
     """
     from abm.errors import ParameterError
 
     target = Path(folder)
-    manifest = target / "manifest.json"
-    other = None
-    if manifest.is_file():
-        try:
-            other = json.loads(manifest.read_text(encoding="utf-8")).get("command")
-        except (OSError, ValueError, AttributeError):
-            other = None
-    if other is None and command == "run" and (target / "experiment.json").exists():
-        other = "an experiment"
+    if not target.is_dir():
+        return
+    if force:
+        way_out = "choose another folder, or --force to replace it"
+    else:  # (discover, calibrate: no --force to offer)
+        way_out = "choose another folder, or remove it first"
+    manifest = _manifest_of(target)
+    other = manifest.get("command") if manifest is not None else None
+    if other is None and (target / EXPERIMENT).exists():
+        if command not in ("mc", "sweep", "sa"):
+            other = "an experiment"
+    elif other is None:
+        foreign = sorted(entry.name for entry in target.iterdir() if not entry.name.startswith("."))
+        if foreign and manifest is None:
+            raise ParameterError(
+                f"--out {target} holds files abm did not write ({foreign[0]}"
+                f"{', …' if len(foreign) > 1 else ''}); {way_out}"
+            )
     if other is not None and other != command:
         shown = other if other == "an experiment" else f"abm {other}"
-        raise ParameterError(
-            f"--out {target} holds the outputs of {shown}; choose another folder, or --force "
-            "to replace it"
-        )
+        raise ParameterError(f"--out {target} holds the outputs of {shown}; {way_out}")
+
+
+def claim_folder(folder: str | os.PathLike[str], command: str, *, force: bool = True) -> Path:
+    """Make ``folder`` this process's output folder for ``command``, or refuse in one line.
+
+    Refuses what :func:`check_folder` refuses (another command's outputs, files abm did not
+    write), and a folder that another process is writing now (an exclusive ``flock`` on
+    ``folder/.lock``, held until this process exits). Files an earlier run of the same command
+    wrote stay until the new manifest is written (:meth:`abm.manifest.Manifest.write` then
+    removes those it no longer lists), so a run that fails midway loses none of them.
+
+    Args:
+        folder: The output folder (created if absent).
+        command: The command that writes it.
+        force: Whether the command has ``--force`` (a refusal then offers it).
+    """
+    from abm.errors import ParameterError
+
+    target = Path(folder)
+    check_folder(target, command, force=force)
     target.mkdir(parents=True, exist_ok=True)
     if target.resolve() in _LOCKS:  # this process already writes here (a library caller)
         return target
@@ -185,3 +252,35 @@ def claim_folder(folder: str | os.PathLike[str], command: str) -> Path:
     handle.flush()
     _LOCKS[target.resolve()] = handle
     return target
+
+
+def claim_output(folder: str | os.PathLike[str], command: str, *, force: bool) -> Path:
+    """What ``--out DIR [--force]`` does before a command writes: replace (``--force``), claim.
+
+    See :func:`replace_folder` and :func:`claim_folder`; either refuses in one line.
+    """
+    if force:
+        replace_folder(folder)
+    return claim_folder(folder, command)
+
+
+def stale_outputs(folder: str | os.PathLike[str], command: str, outputs: list[str]) -> list[Path]:
+    """The files an earlier run of ``command`` wrote into ``folder`` that ``outputs`` leaves out.
+
+    Read from the folder's ``manifest.json`` (its ``outputs``) before the new one replaces it;
+    only plain names of files in the folder itself count, never the manifest.
+    """
+    manifest = _manifest_of(Path(folder))
+    if manifest is None or manifest.get("command") != command:
+        return []
+    listed = manifest.get("outputs")
+    keep = set(outputs) | {MANIFEST}
+    return [
+        Path(folder) / name
+        for name in (listed if isinstance(listed, list) else [])
+        if isinstance(name, str)
+        and name not in keep
+        and Path(name).name == name
+        and not name.startswith(".")
+        and (Path(folder) / name).is_file()
+    ]

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from abm import __version__
-from abm.io import write_json
+from abm.io import stale_outputs, write_json
 
 #: Every library whose version can shape a result, a table or a figure.
 _TRACKED_PACKAGES = (
@@ -119,5 +119,15 @@ class Manifest:
         }
 
     def write(self, folder: str | Path) -> Path:
-        """Atomically write ``manifest.json`` into ``folder``."""
-        return write_json(Path(folder) / "manifest.json", self.as_dict())
+        """Atomically write ``manifest.json`` into ``folder``; then remove stale outputs.
+
+        A rerun of the same command into its own folder replaces the earlier run's outputs: the
+        files the earlier manifest lists and this one does not (a CSV of an earlier ``--format
+        csv``, figures before ``--no-figures``) are removed, but only once this manifest is in
+        place, so a run that fails before it leaves the earlier run's files where they were.
+        """
+        stale = stale_outputs(folder, self.command, self.outputs)
+        path = write_json(Path(folder) / "manifest.json", self.as_dict())
+        for old in stale:
+            old.unlink(missing_ok=True)
+        return path

@@ -173,7 +173,8 @@ def output_file(text: str) -> str:
     if not text.strip():
         raise argparse.ArgumentTypeError("must name a file, got ''")
     path = Path(text).expanduser()
-    if path.is_dir():
+    # a trailing slash names a folder: Path drops it, and the file would take the folder's name
+    if path.is_dir() or text.endswith(("/", os.sep)):
         raise argparse.ArgumentTypeError(f"{text} is a folder, not a file")
     folder(str(path.parent))
     return text
@@ -267,6 +268,20 @@ def add_svg_argument(parser: argparse.ArgumentParser | argparse._ArgumentGroup) 
     formats are :func:`abm.figures.style.figure_formats` of it).
     """
     parser.add_argument("--svg", action="store_true", help="also write each figure as SVG")
+
+
+def add_force_argument(parser: argparse.ArgumentParser | argparse._ArgumentGroup) -> None:
+    """Register ``--force``: replace the output folder whole (:func:`abm.io.replace_folder`).
+
+    One meaning on every command that writes an output folder. Without it a command writes only
+    into a new or empty folder, or into its own earlier outputs (:func:`abm.io.check_folder`).
+    """
+    parser.add_argument(
+        "--force",
+        action="store_true",
+        help="replace DIR whole if it holds other outputs or files abm did not write (never "
+        "one being written)",
+    )
 
 
 #: The table formats ``--format`` accepts.

@@ -3,9 +3,11 @@
 A study is a module of this package with ``NAME``, ``DESCRIPTION`` and ``main(argv) -> int``;
 the registry :data:`analysis.STUDIES` maps each name to its module (``abm study NAME``
 dispatches through it).
-Every study takes ``--out DIR`` (default ``results/study-NAME``), ``--seed``, ``--quick`` (the
-small size the tests run), ``--quiet``, ``--workers`` and ``--svg`` (each figure as SVG too, besides
-the PNG), and writes a ``manifest.json``.
+Every study takes ``--out DIR`` (default ``results/study-NAME``), ``--force`` (replace DIR whole,
+as ``abm run --force``), ``--seed``, ``--quick`` (the small size the tests run), ``--quiet``,
+``--workers`` and ``--svg`` (each figure as SVG too, besides the PNG), and writes a
+``manifest.json``. Its folder is claimed as ``abm run`` claims its own
+(:func:`abm.io.claim_folder`).
 """
 
 from __future__ import annotations
@@ -22,7 +24,14 @@ from typing import Any
 
 def parser(name: str, description: str) -> argparse.ArgumentParser:
     """The options every study takes; a study may add its own before parsing."""
-    from abm.options import MAX_SEED, ArgumentParser, add_svg_argument, folder, integer
+    from abm.options import (
+        MAX_SEED,
+        ArgumentParser,
+        add_force_argument,
+        add_svg_argument,
+        folder,
+        integer,
+    )
 
     result = ArgumentParser(prog=f"abm study {name}", description=description)
     result.add_argument(
@@ -32,6 +41,7 @@ def parser(name: str, description: str) -> argparse.ArgumentParser:
         metavar="DIR",
         help=f"output folder (default results/study-{name})",
     )
+    add_force_argument(result)
     result.add_argument(
         "--seed", type=integer(0, MAX_SEED), default=0, metavar="N", help="master seed"
     )
@@ -70,10 +80,8 @@ class Context:
 
     @property
     def out(self) -> Path:
-        """The output folder (created on first use)."""
-        folder = Path(self.args.out or f"results/study-{self.name}")
-        folder.mkdir(parents=True, exist_ok=True)
-        return folder
+        """The output folder (claimed by :func:`start`)."""
+        return Path(self.args.out or f"results/study-{self.name}")
 
     def say(self, message: str) -> None:
         """Print ``message`` unless ``--quiet``."""
@@ -155,7 +163,13 @@ def start(
 
         start_workers_early()
     apply_style()
-    return Context(name, args, started=started, started_at=started_at)
+    context = Context(name, args, started=started, started_at=started_at)
+    # claimed before the study's work, as abm run claims its folder: a folder holding another
+    # command's outputs (or being written) is refused at once, not after minutes of work
+    from abm.io import claim_output
+
+    claim_output(context.out, f"study {name}", force=args.force)
+    return context
 
 
 def replications(

@@ -127,6 +127,18 @@ def test_a_market_of_one_generalist_is_refused(tmp_path: Path, capsys) -> None:
     assert not out.exists()
 
 
+def test_another_commands_folder_is_refused_without_offering_force(tmp_path: Path, capsys) -> None:
+    race = tmp_path / "race"  # another command's outputs
+    race.mkdir()
+    (race / "manifest.json").write_text('{"command": "race", "outputs": []}')
+    code = main(["calibrate", "evidence", "--scenario", str(BASELINE), "--quick", "--out",
+                 str(race)])  # fmt: skip
+    error = capsys.readouterr().err
+    assert code == 2 and error.count("\n") == 1 and "holds the outputs of abm race" in error
+    assert "--force" not in error  # calibrate has no --force to offer
+    assert [p.name for p in race.iterdir()] == ["manifest.json"]
+
+
 def _exit_code(argv: list[str]) -> int:
     """The exit code: argparse's errors exit, the library's are returned by main."""
     try:

@@ -1,13 +1,17 @@
 """``abm equilibrium`` and ``abm landscape`` as a user runs them."""
 
 import json
+import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from abm.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def run_json(capsys, *args):
@@ -100,7 +104,34 @@ def test_landscape_writes_figure_tables_and_manifest(tmp_path, capsys):
     assert len(table) == 21 * 11 and {"theta", "penalty", "outcome", "regime"} <= set(table.columns)
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["parameters"]["alpha0"] == 0.5 and "numpy" in manifest["versions"]
-    assert not [n for n in names if n.startswith(".")]  # no temporary files left
+    # no temporary files left; the lock of the claimed folder stays (as abm run's)
+    assert [n for n in names if n.startswith(".")] == [".lock"]
+
+
+def test_landscape_claims_its_folder_as_abm_run_does(tmp_path, capsys):
+    from abm.io import claim_folder
+
+    small = ["landscape", "--thetas", "3", "--penalties", "3", "--quiet", "--out"]
+    other = tmp_path / "mc"  # another command's outputs: refused, then replaced with --force
+    other.mkdir()
+    (other / "manifest.json").write_text('{"command": "mc", "outputs": ["runs.parquet"]}')
+    (other / "experiment.json").write_text("{}")
+    assert main([*small, str(other)]) == 2
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1
+    assert "holds the outputs of abm mc; choose another folder, or --force" in error
+    assert sorted(p.name for p in other.iterdir()) == ["experiment.json", "manifest.json"]
+    assert main([*small, str(other), "--force"]) == 0
+    assert json.loads((other / "manifest.json").read_text())["command"] == "landscape"
+    assert not (other / "experiment.json").exists()
+    assert main([*small, str(other)]) == 0  # a rerun into its own folder
+    held = tmp_path / "held"
+    claim_folder(held, "landscape")  # this process writes it; a second landscape is refused
+    result = subprocess.run(
+        [sys.executable, "-m", "abm", *small, str(held)], capture_output=True, text=True, cwd=ROOT
+    )
+    assert result.returncode == 2 and "is being written by abm landscape" in result.stderr
+    assert [p.name for p in held.iterdir()] == [".lock"]
 
 
 @pytest.mark.parametrize(
@@ -116,11 +147,17 @@ def test_landscape_writes_figure_tables_and_manifest(tmp_path, capsys):
         (["equilibrium", "--alpha0", "1e200", "--json"], "--alpha0"),
         (["race", "--customers", "1e308", "--days", "1000000", "--json"], "--customers"),
         (["open-source", "--licensing", "1e13", "--json"], "--licensing"),
+        # 0 is no ceiling (a grid of one penalty), and is not silently replaced by the default
+        (["landscape", "--max-penalty", "0", "--out", "x"], "--max-penalty: must be in (0, 1e+12]"),
     ],
 )
 def test_bad_input_is_one_line_exit_2_no_traceback(args, needle, tmp_path):
     result = subprocess.run(
-        [sys.executable, "-m", "abm", *args], capture_output=True, text=True, cwd=tmp_path
+        [sys.executable, "-m", "abm", *args],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},  # this checkout's abm, whatever is installed
     )
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()

@@ -181,6 +181,22 @@ def test_mc_bad_options_exit_2_and_write_nothing(tiny, tmp_path, capsys, options
     assert not out.exists()
 
 
+@pytest.mark.parametrize("command", ["mc", "sweep", "sa"])
+def test_a_bad_scheduler_neither_writes_nor_deletes_a_folder(tiny, tmp_path, capsys, command):
+    out = tmp_path / "new"
+    bad = ["--scheduler", "notanaddress", "--replications", "2"]
+    assert main([command, str(tiny), "--out", str(out), *bad]) == 2
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1 and "--scheduler notanaddress: cannot connect" in error
+    assert not out.exists()  # not even the folder or its .lock
+    done = tmp_path / "done"
+    assert main([command, str(tiny), "--out", str(done), "--replications", "2", "--quiet"]) == 0
+    before = sorted(p.name for p in done.iterdir())
+    assert main([command, str(tiny), "--out", str(done), *bad, "--force"]) == 2
+    assert "cannot connect" in capsys.readouterr().err
+    assert sorted(p.name for p in done.iterdir()) == before  # --force deleted nothing
+
+
 def test_failing_runs_are_counted_and_the_exit_code_is_1(tiny, tmp_path, capsys, monkeypatch):
     import abm.experiments.simulate as simulate_module
 

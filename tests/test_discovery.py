@@ -112,6 +112,20 @@ def test_cli_bad_input_is_one_line_exit_2(tmp_path: Path, capsys) -> None:
     assert exit_code.value.code == 2
 
 
+def test_cli_refuses_another_commands_folder_without_offering_force(tmp_path, capsys) -> None:
+    folder = tmp_path / "sweep"
+    _sweep(folder)
+    race = tmp_path / "race"  # another command's outputs
+    race.mkdir()
+    (race / "manifest.json").write_text('{"command": "race", "outputs": []}')
+    assert main(["discover", str(folder), "--out", str(race)]) == 2
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1 and "holds the outputs of abm race" in error
+    assert "--force" not in error  # discover has no --force to offer
+    assert "choose another folder, or remove it first" in error
+    assert [p.name for p in race.iterdir()] == ["manifest.json"]
+
+
 def test_one_grid_point_can_be_a_box_of_its_own() -> None:
     runs = _sweep()
     corner = (

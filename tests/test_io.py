@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import stat
 import subprocess
@@ -216,3 +217,78 @@ def test_too_many_runs_are_refused_before_the_design_is_built(
     assert main([command, str(scenario), *rest, "--out", str(out), "--quiet"]) == 2
     assert capsys.readouterr().err == message
     assert not out.exists()
+
+
+def test_a_rerun_replaces_its_own_outputs_and_keeps_them_until_it_succeeds(
+    tmp_path, capsys, monkeypatch
+):
+    from abm.cli import main
+
+    scenario = tmp_path / "t.toml"
+    scenario.write_text('name = "t"\n[horizon]\nsteps = 3\n')
+    out = tmp_path / "out"
+    assert main(["run", str(scenario), "--out", str(out), "--format", "csv", "--quiet"]) == 0
+    first = {p.name for p in out.iterdir()}
+    assert {"timeseries.csv", "openness.png"} <= first
+    # a rerun that fails before its manifest loses none of the earlier run's files
+    import abm.figures.runs
+
+    def broken(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(abm.figures.runs, "run_figures", broken)
+    with pytest.raises(OSError, match="disk full"):
+        main(["run", str(scenario), "--out", str(out), "--quiet"])
+    assert first <= {p.name for p in out.iterdir()}
+    monkeypatch.undo()
+    # the rerun that succeeds removes what the earlier run wrote and it did not rewrite
+    assert main(["run", str(scenario), "--out", str(out), "--no-figures", "--quiet"]) == 0
+    names = {p.name for p in out.iterdir() if not p.name.startswith(".")}
+    assert names == {"manifest.json", "timeseries.parquet", "network.graphml"}
+    listed = json.loads((out / "manifest.json").read_text())["outputs"]
+    assert sorted(listed) == ["network.graphml", "timeseries.parquet"]
+
+
+def test_a_folder_of_files_abm_did_not_write_needs_force(tmp_path, capsys):
+    from abm.cli import main
+
+    scenario = tmp_path / "t.toml"
+    scenario.write_text('name = "t"\n[horizon]\nsteps = 3\n')
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "notes.txt").write_text("keep")
+    assert main(["run", str(scenario), "--out", str(mine), "--quiet"]) == 2
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1
+    assert "holds files abm did not write (notes.txt); choose another folder, or --force" in error
+    assert [p.name for p in mine.iterdir()] == ["notes.txt"]  # nothing written, not even .lock
+    assert main(["mc", str(scenario), "--out", str(mine), "--replications", "2"]) == 2
+    assert "holds files abm did not write" in capsys.readouterr().err
+    assert [p.name for p in mine.iterdir()] == ["notes.txt"]
+    assert main(["run", str(scenario), "--out", str(mine), "--quiet", "--force"]) == 0
+    assert not (mine / "notes.txt").exists() and (mine / "manifest.json").is_file()
+
+
+@pytest.mark.parametrize("out", [".", "..", "./", "sub/.."])
+@pytest.mark.parametrize("command", [["run"], ["mc", "--replications", "2"]])
+def test_force_refuses_the_current_folder_and_those_above_it(tmp_path, out, command):
+    scenario = tmp_path / "t.toml"
+    scenario.write_text('name = "t"\n[horizon]\nsteps = 2\n')
+    here = tmp_path / "here"
+    (here / "sub").mkdir(parents=True)
+    (here / "keep.txt").write_text("keep")
+    name, *options = command
+    argv = [sys.executable, "-m", "abm", name, str(scenario), *options, "--out", out, "--force"]
+    result = subprocess.run(
+        argv,
+        capture_output=True,
+        text=True,
+        cwd=here,
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)},
+        check=False,
+    )
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1
+    assert "--force cannot replace the current folder or one above it" in result.stderr
+    assert (here / "keep.txt").read_text() == "keep" and scenario.is_file()
+    assert sorted(p.name for p in here.iterdir()) == ["keep.txt", "sub"]

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import math
+import os
+import shutil
 import tomllib
 from pathlib import Path
 
@@ -23,6 +25,7 @@ from abm.scenarios import coerce_parameter, load_scenario, scenario_schema, ship
 
 jsonschema = pytest.importorskip("jsonschema")
 
+ROOT = Path(__file__).resolve().parent.parent
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "scenarios.md"
 
 
@@ -163,6 +166,54 @@ def test_abm_schema_prints_and_writes(tmp_path, capsys):
     out = tmp_path / "scenario.schema.json"
     assert main(["schema", "--out", str(out)]) == 0
     assert json.loads(out.read_text(encoding="utf-8")) == printed
+
+
+@pytest.mark.parametrize(
+    ("out", "message"),
+    [
+        ("{tmp}", "is a folder, not a file"),
+        ("", "must name a file, got ''"),
+        ("{tmp}/plain/schema.json", "plain is a file, not a folder"),
+        ("{tmp}/new/", "new/ is a folder, not a file"),  # not a file named "new"
+    ],
+)
+def test_abm_schema_bad_out_is_one_line_exit_2(tmp_path, capsys, out, message):
+    (tmp_path / "plain").write_text("x")
+    with pytest.raises(SystemExit) as stop:
+        main(["schema", "--out", out.format(tmp=tmp_path)])
+    error = capsys.readouterr().err
+    assert stop.value.code == 2 and error.count("\n") == 1 and message in error
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["plain"]  # nothing written
+
+
+def test_abm_schema_into_a_read_only_folder_is_one_line_exit_2(tmp_path, capsys, monkeypatch):
+    import subprocess
+    import sys
+
+    locked = tmp_path / "locked"
+    locked.mkdir(mode=0o555)
+    # root writes anywhere: drop the capability that lets it, as a user would be without it
+    command = [sys.executable, "-m", "abm", "schema", "--out", str(locked / "s.json")]
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        if shutil.which("setpriv") is None:
+            pytest.skip("running as root without setpriv")
+        drop = "-dac_override,-dac_read_search"
+        command = ["setpriv", f"--bounding-set={drop}", f"--inh-caps={drop}", *command]
+    result = subprocess.run(command, capture_output=True, text=True, cwd=ROOT)
+    assert result.returncode == 2 and result.stderr.count("\n") == 1
+    assert "cannot write in" in result.stderr and "Traceback" not in result.stderr
+    assert list(locked.iterdir()) == []
+    # a write that fails after the option was checked is one line too
+    import abm.io
+
+    def refused(path, text):
+        raise PermissionError(13, "Permission denied", str(path) + ".tmp")
+
+    monkeypatch.setattr(abm.io, "write_text", refused)
+    assert main(["schema", "--out", str(tmp_path / "s.json")]) == 2
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1
+    assert f"--out: cannot write {tmp_path / 's.json'}: Permission denied" in error
 
 
 def test_a_file_the_schema_accepts_loads(tmp_path):

@@ -142,7 +142,7 @@ def run(args: argparse.Namespace) -> int:
     settings = settings_of(args, scenario)
     check_market(scenario.market)
     folder = Path(args.out) if args.out else Path("results") / f"{scenario.name}-calibrated"
-    claim_folder(folder, "calibrate")  # before the work: refused at once if taken
+    claim_folder(folder, "calibrate", force=False)  # before the work (it has no --force)
     manifest = Manifest(
         "calibrate",
         {

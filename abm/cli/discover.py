@@ -67,7 +67,7 @@ def run(args: argparse.Namespace) -> int:
     runs = read_runs(args.folder)
     found = discover(runs, args.target, threshold=args.threshold, max_depth=args.depth)
     out = Path(args.out) if args.out else Path(args.folder) / f"discovery-{_slug(args.target)}"
-    claim_folder(out, "discover")
+    claim_folder(out, "discover", force=False)  # (no --force: the refusal does not offer it)
     from abm.figures.discovery import discovery_figure
     from abm.figures.style import figure_formats, save_figure
 

@@ -4,11 +4,17 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 from typing import Any
 
 from abm.cli._game_options import add_game_arguments, check_delta, game_fields
-from abm.options import NON_NEGATIVE, add_format_argument, add_svg_argument, folder, integer
+from abm.options import (
+    POSITIVE,
+    add_force_argument,
+    add_format_argument,
+    add_svg_argument,
+    folder,
+    integer,
+)
 
 HELP = "region map of regulation outcomes over (threshold, penalty), with the indifference curve"
 DESCRIPTION = (
@@ -27,12 +33,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     grid.add_argument("--penalties", type=integer(2, 2000), default=201, help="penalty grid points")
     grid.add_argument(
         "--max-penalty",
-        type=NON_NEGATIVE,
+        type=POSITIVE,
         default=None,
-        help="largest penalty on the grid (default: 1.25 × the larger of max p̄ and G's "
+        help="largest penalty on the grid, > 0 (default: 1.25 × the larger of max p̄ and G's "
         "unregulated payoff, so every regime shows)",
     )
     parser.add_argument("--out", type=folder, required=True, metavar="DIR", help="output folder")
+    add_force_argument(parser)
     add_format_argument(parser)
     add_svg_argument(parser)
     parser.add_argument("--quiet", action="store_true", help="print nothing on success")
@@ -59,7 +66,7 @@ def run(args: argparse.Namespace) -> int:
 
     from abm.figures import apply_style, figure_formats, save_figure
     from abm.figures.openness import lever_figure, region_figure
-    from abm.io import write_table
+    from abm.io import claim_output, write_table
     from abm.manifest import Manifest
     from abm.theory.landscape import lever_map, region_map
     from abm.theory.openness_game import OpennessGame
@@ -67,14 +74,18 @@ def run(args: argparse.Namespace) -> int:
     manifest = Manifest("landscape", {})  # (its timings run from here)
     fields = game_fields(args, policy=False)
     game = OpennessGame(**fields)
-    ceiling = args.max_penalty or _penalty_ceiling(game, args.delta, args.bargaining)
+    # (None, not 0, means "not given": --max-penalty is > 0, a grid of one penalty is no map)
+    if args.max_penalty is None:
+        ceiling = _penalty_ceiling(game, args.delta, args.bargaining)
+    else:
+        ceiling = args.max_penalty
+    out = claim_output(args.out, "landscape", force=args.force)  # before the maps are solved
     thetas = np.linspace(0.0, 1.0, args.thetas)
     penalties = np.linspace(0.0, ceiling, args.penalties)
     region = region_map(game, thetas, penalties, args.bargaining, args.delta)
     alpha0_axis = np.linspace(0.05, 3.0, 60)
     levers = lever_map(game, alpha0_axis, np.linspace(0.0, 1.0, 101), args.bargaining, args.delta)
 
-    out = Path(args.out)
     manifest.parameters = {
         **fields,
         "bargaining": args.bargaining,

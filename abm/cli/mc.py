@@ -8,6 +8,7 @@ from abm.options import (
     MAX_REPLICATIONS,
     MAX_SEED,
     MAX_STEPS,
+    add_force_argument,
     add_format_argument,
     add_svg_argument,
     folder,
@@ -59,11 +60,7 @@ def add_size_arguments(parser: argparse.ArgumentParser, *, replications: str, ou
         "--steps", type=integer(1, MAX_STEPS), default=None, metavar="N", help="periods"
     )
     parser.add_argument("--out", type=folder, default=None, metavar="DIR", help=out)
-    parser.add_argument(
-        "--force",
-        action="store_true",
-        help="replace DIR whole if it holds other outputs (never one being written)",
-    )
+    add_force_argument(parser)
 
 
 def add_executor_arguments(parser: argparse.ArgumentParser) -> None:

@@ -13,6 +13,7 @@ from abm.options import (
     NON_NEGATIVE,
     POSITIVE,
     UNIT,
+    add_force_argument,
     add_format_argument,
     add_plot_alias,
     add_svg_argument,
@@ -80,6 +81,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
             "table and manifest.json into DIR"
         ),
     )
+    add_force_argument(parser)
     add_plot_alias(parser)
     add_format_argument(parser)
     add_svg_argument(parser)
@@ -188,10 +190,13 @@ def _plot(args: argparse.Namespace) -> list[str]:
 def run(args: argparse.Namespace) -> int:
     """Print the open-sourcing decision at --share and, with --out, write the figure."""
     from abm.errors import ParameterError
+    from abm.io import claim_output
 
     if args.share is None and args.out is None:
         raise ParameterError("--share is required (a number in [0, 1]) unless --out DIR is given")
     result = _result(args) if args.share is not None else None
+    if args.out is not None:  # claimed as abm run claims its folder, before anything is drawn
+        claim_output(args.out, "open-source", force=args.force)
     written = _plot(args) if args.out is not None else []
     if args.json:
         payload: dict[str, Any] = dict(result) if result is not None else {}

@@ -12,6 +12,7 @@ from abm.options import (
     NON_NEGATIVE,
     POSITIVE,
     UNIT,
+    add_force_argument,
     add_format_argument,
     add_plot_alias,
     add_svg_argument,
@@ -179,6 +180,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
             "data as a table and manifest.json into DIR"
         ),
     )
+    add_force_argument(output)
     add_plot_alias(output)
     add_format_argument(output)
     add_svg_argument(output)
@@ -193,8 +195,9 @@ def _check(args: argparse.Namespace) -> None:
         raise ParameterError(
             f"--catchup must be at least --open ({args.open:g}), got {args.catchup:g}"
         )
-    uses_day = args.catchup is not None or args.optimal_spend or args.out is not None
-    if uses_day and args.catchup_day > args.days:
+    # checked whatever else is asked: the race checks the day even without a catch-up, and
+    # its own message would name its fields (catchup_day, days), not these options
+    if args.catchup_day > args.days:
         raise ParameterError(
             f"--catchup-day must be in [0, {args.days}] (the horizon --days), "
             f"got {args.catchup_day}"
@@ -400,11 +403,15 @@ def _check_effect(args: argparse.Namespace) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Print the race result (P1/P2, or P3 with --optimal-spend); with --out, the figure."""
+    from abm.io import claim_output
+
     _check(args)
     _check_effect(args)
     case = _case(args)
     inputs = _inputs(args, case)
     result = _spend_result(case) if args.optimal_spend else _upgrade_result(case)
+    if args.out is not None:  # claimed as abm run claims its folder, before anything is drawn
+        claim_output(args.out, "race", force=args.force)
     written = _plot(args, case) if args.out is not None else []
     if args.json:
         payload = {**result}

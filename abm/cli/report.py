@@ -40,16 +40,30 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Build and write the report or the comparison."""
-    from abm.errors import ParameterError
-    from abm.report import write_comparison, write_report
+    from pathlib import Path
 
+    from abm.errors import ParameterError
+    from abm.io import write_text
+    from abm.report import build_comparison, build_report
+
+    # built, then written: a failure to read an input and one to write the report are told apart
     try:
         if len(args.folders) == 1:
-            path = write_report(args.folders[0], args.out)
+            html = build_report(args.folders[0])
         else:
-            path = write_comparison(args.folders, args.out or COMPARISON)
+            html = build_comparison(args.folders)
     except (OSError, ValueError) as error:  # a corrupt or unreadable input (JSON, parquet)
         reason = str(error).splitlines()[0] if str(error) else type(error).__name__
         raise ParameterError(f"cannot read {' '.join(args.folders)}: {reason}") from None
+    if args.out is not None:
+        target = Path(args.out)
+    elif len(args.folders) == 1:
+        target = Path(args.folders[0]) / "report.html"
+    else:
+        target = Path(COMPARISON)
+    try:
+        path = write_text(target, html)
+    except OSError as error:  # (strerror: the temporary file's name is no business of the user)
+        raise ParameterError(f"cannot write {target}: {error.strerror or error}") from None
     print(f"wrote {path} ({path.stat().st_size / 1024:.0f} KiB)")
     return 0

@@ -5,7 +5,15 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from abm.options import MAX_SEED, MAX_STEPS, add_format_argument, add_svg_argument, folder, integer
+from abm.options import (
+    MAX_SEED,
+    MAX_STEPS,
+    add_force_argument,
+    add_format_argument,
+    add_svg_argument,
+    folder,
+    integer,
+)
 
 HELP = "run one scenario (TOML): time series, agents, network, figures, manifest"
 DESCRIPTION = (
@@ -13,8 +21,11 @@ DESCRIPTION = (
     "per period), agents.parquet (when the scenario's output.agents is true), network.graphml "
     "(the final supply chain), figures (PNG; SVG too with --svg) and manifest.json (the resolved "
     "scenario, seeds, versions, git commit, platform, timings). The run's seed is run 0 of the "
-    "scenario's master seed, so it equals run 0 of `abm mc` on the same scenario. Bad input "
-    "exits with code 2 and writes nothing."
+    "scenario's master seed, so it equals run 0 of `abm mc` on the same scenario. A rerun into "
+    "the folder of an earlier `abm run` replaces that run's outputs: once the new manifest is "
+    "written, the files the earlier one listed and this run did not rewrite (a CSV, figures) "
+    "are removed. A folder holding other outputs or files abm did not write is refused unless "
+    "--force. Bad input exits with code 2 and writes nothing."
 )
 
 
@@ -42,11 +53,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="DIR",
         help="output folder; none: results/<name>",
     )
-    parser.add_argument(
-        "--force",
-        action="store_true",
-        help="replace DIR whole if it holds other outputs (never one being written)",
-    )
+    add_force_argument(parser)
     add_format_argument(parser)
     parser.add_argument("--no-figures", action="store_true", help="skip the figures")
     add_svg_argument(parser)

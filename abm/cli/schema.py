@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from abm.options import output_file
+
 HELP = "print the JSON Schema of scenario files (--out FILE writes it)"
 DESCRIPTION = (
     "Prints the JSON Schema (draft 2020-12) of a scenario file, generated from the same "
@@ -18,7 +20,11 @@ DESCRIPTION = (
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Register the options of ``abm schema``."""
     parser.add_argument(
-        "--out", default=None, metavar="FILE", help="write the schema here; none: print it"
+        "--out",
+        type=output_file,
+        default=None,
+        metavar="FILE",
+        help="write the schema here (a file, not a folder); none: print it",
     )
 
 
@@ -27,6 +33,7 @@ def run(args: argparse.Namespace) -> int:
     import json
     from pathlib import Path
 
+    from abm.errors import ParameterError
     from abm.io import write_text
     from abm.scenarios import scenario_schema
 
@@ -34,5 +41,8 @@ def run(args: argparse.Namespace) -> int:
     if args.out is None:
         print(text, end="")
         return 0
-    write_text(Path(args.out), text)
+    try:
+        write_text(Path(args.out), text)
+    except OSError as error:  # e.g. a folder made read-only since the option was checked
+        raise ParameterError(f"--out: cannot write {args.out}: {error.strerror}") from None
     return 0

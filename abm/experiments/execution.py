@@ -131,14 +131,14 @@ def execute(
         ExperimentAbortedError: The experiment stopped (see :func:`.runner.run_experiment`).
     """
     from abm.experiments.executors import make_executor
-    from abm.io import claim_folder, replace_folder
+    from abm.io import check_folder, claim_folder, replace_folder
     from abm.manifest import Manifest
 
     kind, workers = resolve_execution(execution.executor, execution.workers, execution.scheduler)
-    if execution.force and not execution.resume:
-        replace_folder(folder)
-    prepare_output(experiment, folder, resume=execution.resume)  # before anything is written
-    claim_folder(folder, command)
+    replacing = execution.force and not execution.resume
+    if not replacing:  # (a folder --force replaces may hold anything)
+        check_folder(folder, command)  # refused before an executor is started for nothing
+        prepare_output(experiment, folder, resume=execution.resume)  # before anything is written
     todo = experiment.n_chunks - (len(finished_chunks(folder)) if execution.resume else 0)
     kind, workers, note = fit_to_chunks(kind, workers, todo)
     manifest = Manifest(
@@ -156,7 +156,12 @@ def execute(
         },
         seed=experiment.seed,
     )
+    # The executor first: a scheduler that cannot be reached is refused before the folder is
+    # touched, so a bad --scheduler neither creates the folder nor lets --force delete it.
     with make_executor(kind, workers, execution.scheduler) as (executor, description):
+        if replacing:
+            replace_folder(folder)
+        claim_folder(folder, command)
         result = run_experiment(
             experiment,
             folder,
