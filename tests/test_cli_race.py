@@ -206,16 +206,24 @@ def test_plot_writes_figure_tidy_table_and_manifest(tmp_path, capsys):
 # --- bad input ----------------------------------------------------------------------------------
 
 
+def test_the_default_catchup_day_stops_at_a_shorter_horizon(capsys):
+    # day 100 by default; a 30-day race without a catch-up has no day 100 and must still run
+    short = run_json(capsys, "--days", "30")
+    assert short["upgrade_gain"] == pytest.approx(30 * math.log(16.0 / 4.0))  # n·m·ln(z/y)
+    spend = run_json(capsys, "--days", "50", "--optimal-spend")
+    assert spend["mode"] == "optimal-spend"
+
+
 @pytest.mark.parametrize(
     ("options", "needle"),
     [
         (["--days", "0"], "--days"),
         (["--days", "-5"], "--days"),
         (["--catchup", "8", "--catchup-day", "400"], "--catchup-day"),
-        (["--optimal-spend", "--days", "50"], "--catchup-day"),
-        # without a catch-up the race still checks the day: the options are named, not its fields
+        (["--optimal-spend", "--days", "50", "--catchup-day", "60"], "--catchup-day"),
+        # without a catch-up a day given is still checked: the options are named, not its fields
         (["--catchup-day", "400"], "--catchup-day must be in [0, 365] (the horizon --days)"),
-        (["--days", "30"], "--catchup-day must be in [0, 30] (the horizon --days), got 100"),
+        (["--days", "30", "--catchup-day", "40"], "--catchup-day must be in [0, 30] (the hor"),
         (["--value", "power", "--exponent", "1"], "--exponent"),
         (["--value", "power", "--exponent", "1.5"], "--exponent"),
         (["--customers", "-1"], "--customers"),

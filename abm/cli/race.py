@@ -100,9 +100,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     model.add_argument(
         "--catchup-day",
         type=integer(0),
-        default=100,
+        default=None,
         metavar="K",
-        help="day k in [0, m] of the catch-up (with --hazard: the earliest day)",
+        help="day k in [0, m] of the catch-up (with --hazard: the earliest day; default: 100, "
+        "or m if the horizon is shorter)",
     )
     model.add_argument(
         "--optimal-spend",
@@ -195,9 +196,12 @@ def _check(args: argparse.Namespace) -> None:
         raise ParameterError(
             f"--catchup must be at least --open ({args.open:g}), got {args.catchup:g}"
         )
-    # checked whatever else is asked: the race checks the day even without a catch-up, and
-    # its own message would name its fields (catchup_day, days), not these options
-    if args.catchup_day > args.days:
+    # a day given is checked whatever else is asked (the race checks it even without a
+    # catch-up, and its own message would name its fields, not these options); the default,
+    # day 100, stops at a shorter horizon, so that `--days 30` runs
+    if args.catchup_day is None:
+        args.catchup_day = min(100, args.days)
+    elif args.catchup_day > args.days:
         raise ParameterError(
             f"--catchup-day must be in [0, {args.days}] (the horizon --days), "
             f"got {args.catchup_day}"
