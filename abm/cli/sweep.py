@@ -212,9 +212,21 @@ def run(args: argparse.Namespace) -> int:
                 formats=figure_formats(args.svg),
             )
             manifest.outputs += [path.name for path in written]
-        if sample is None and outcome in runs:
-            table = runs[runs["status"] == "ok"].groupby(names)[outcome].agg(["mean", "std"])
-            print(f"{outcome} by point (mean, sd over replications):")
-            print(table.head(30).to_string(float_format=lambda v: f"{v:.4g}"))
     manifest.write(folder)
-    return summarise(result, folder, f"sweep {scenario.name} (seed {scenario.seed})")
+    code = summarise(result, folder, f"sweep {scenario.name} (seed {scenario.seed})")
+    if not result.stopped and (folder / "runs.parquet").exists():
+        import pandas as pd
+
+        _print_points(pd.read_parquet(folder / "runs.parquet"), names, outcome)
+    return code
+
+
+def _print_points(runs: Any, names: list[str], outcome: str) -> None:
+    """The outcome at each point (mean and sd over its replications), at most 30 of them."""
+    ok = runs[runs["status"] == "ok"]
+    if outcome not in ok or ok.empty:
+        return
+    table = ok.groupby(names)[outcome].agg(["mean", "std"])
+    shown = f"the first 30 of {len(table)} points; runs.parquet has all" if len(table) > 30 else ""
+    print(f"{outcome} by point (mean, sd over replications{'; ' + shown if shown else ''}):")
+    print(table.head(30).to_string(float_format=lambda v: f"{v:.4g}"))
