@@ -107,9 +107,12 @@ def run(args: argparse.Namespace) -> int:
     manifest.outputs = [path.name for path in written]
     manifest.write(out)
     if not args.quiet:
-        counts = pd.Series(region.columns()["outcome"]).value_counts(normalize=True)
+        counts = pd.Series(region.columns()["outcome"]).value_counts()
+        total = int(counts.sum())
         print(f"α0 = {args.alpha0:g}: unregulated openness ω⁰ = {region.baseline_openness:.4f}")
-        for name, share in counts.items():
-            print(f"  {name.replace('_', ' '):<20} {share:6.1%} of (θ, p) cells")
+        for name, count in counts.items():
+            # the count too: one cell in 40,401 would round to 0.0 %
+            label = name.replace("_", " ")
+            print(f"  {label:<20} {count / total:6.1%} ({count:,} of {total:,} cells)")
         print(f"wrote {len(written) + 1} files to {out}", file=sys.stdout)
     return 0

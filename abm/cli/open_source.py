@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import sys
 from typing import TYPE_CHECKING, Any
 
 from abm.cli._output import json_number
@@ -206,6 +205,6 @@ def run(args: argparse.Namespace) -> int:
     else:
         if result is not None:
             print(_format_table(result))
-        for path in written:
-            print(f"wrote {path}", file=sys.stdout)
+        if written:  # as every command says it: how many files, and where
+            print(f"wrote {len(written)} files to {args.out}")
     return 0

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from typing import TYPE_CHECKING, Any
 
 from abm.cli._output import json_number
@@ -424,6 +423,6 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps(payload, indent=2))
     else:
         print(_format_table(inputs, result))
-        for path in written:
-            print(f"wrote {path}", file=sys.stdout)
+        if written:  # as every command says it: how many files, and where
+            print(f"wrote {len(written)} files to {args.out}")
     return 0
