@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from abm.options import MAX_SEED, MAX_STEPS, add_svg_argument, folder, integer
+from abm.options import MAX_SEED, MAX_STEPS, add_format_argument, add_svg_argument, folder, integer
 
 HELP = "calibrate a scenario against real model-release data (α0, open frontier growth, SMM)"
 DESCRIPTION = (
@@ -67,7 +67,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "compliance, licensing; none: reputation,openness_leverage,compliance",
     )  # fmt: skip
     parser.add_argument("--quick", action="store_true", help="small size (seconds; for tests)")
-    parser.add_argument("--csv", action="store_true", help="also write the tables as CSV")
+    add_format_argument(parser)
     parser.add_argument("--no-figures", action="store_true", help="skip the figures")
     add_svg_argument(parser)
     parser.add_argument(
@@ -200,12 +200,12 @@ def write_outputs(result: Any, scenario: Any, folder: Any, args: argparse.Namesp
     # the two tables a reader opens first are small: always CSV too
     written += write_table(result.parameters, folder, "calibration_parameters", csv=True)
     written += write_table(result.moments, folder, "calibration_moments", csv=True)
-    written += write_table(result.trace, folder, "calibration_trace", csv=args.csv)
-    written += write_table(result.panel, folder, "calibration_panel", csv=args.csv)
+    written += write_table(result.trace, folder, "calibration_trace", csv=args.format == "csv")
+    written += write_table(result.panel, folder, "calibration_panel", csv=args.format == "csv")
     comparison = evidence_comparison(result)
     for key, frame in comparison.items():
         if len(frame):
-            written += write_table(frame, folder, f"evidence_{key}", csv=args.csv)
+            written += write_table(frame, folder, f"evidence_{key}", csv=args.format == "csv")
     summary = {"credit": CREDIT, "calibrated_scenario": f"{name}.toml", **result.summary}
     written.append(write_json(folder / "calibration.json", json_ready(summary)))
     if not args.no_figures:

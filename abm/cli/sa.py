@@ -21,7 +21,7 @@ DESCRIPTION = (
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Register the options of ``abm sa``."""
-    add_experiment_arguments(parser)
+    add_experiment_arguments(parser, out="results/<name>-sa-<method>")
     parser.add_argument(
         "--method",
         choices=("sobol", "morris"),

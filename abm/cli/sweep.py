@@ -37,8 +37,13 @@ def parameter(text: str) -> tuple[str, tuple[float, ...]]:
     return name, numbers
 
 
-def add_experiment_arguments(parser: argparse.ArgumentParser) -> None:
-    """The scenario, seed, steps, replications and output options of sweep and sa."""
+def add_experiment_arguments(parser: argparse.ArgumentParser, *, out: str) -> None:
+    """The scenario, seed, steps, replications and output options of sweep and sa.
+
+    Args:
+        parser: The command's parser.
+        out: The command's default output folder, as its --help says it.
+    """
     parser.add_argument("scenario", metavar="SCENARIO", help="scenario file (TOML)")
     parser.add_argument(
         "--param",
@@ -51,13 +56,13 @@ def add_experiment_arguments(parser: argparse.ArgumentParser) -> None:
     add_size_arguments(
         parser,
         replications="runs per point; none: the scenario's experiment.replications",
-        out="output folder; none: results/<name>-sweep (sa: results/<name>-sa-<method>)",
+        out=f"output folder; none: {out}",
     )
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Register the options of ``abm sweep``."""
-    add_experiment_arguments(parser)
+    add_experiment_arguments(parser, out="results/<name>-sweep")
     parser.add_argument(
         "--sample",
         nargs=2,
