@@ -28,7 +28,9 @@ TARGETS = ("evidence",)
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Register the options of ``abm calibrate``."""
-    parser.add_argument("target", choices=TARGETS, help="what to calibrate against")
+    parser.add_argument(
+        "target", choices=TARGETS, metavar="TARGET", help="what to calibrate against: evidence"
+    )
     parser.add_argument(
         "--scenario", required=True, metavar="FILE", help="scenario file (TOML) to calibrate"
     )
