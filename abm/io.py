@@ -106,6 +106,19 @@ def _holder(lock: IO[str]) -> str:
     return lock.read().strip() or "another abm process"
 
 
+def _last_writer(folder: Path) -> str:
+    """The command named in ``folder/.lock`` by the last process that wrote there ("" if none).
+
+    The line outlives its process (the ``flock`` does not), so it tells whose files a folder
+    without a manifest holds.
+    """
+    try:
+        line = (folder / ".lock").read_text(encoding="utf-8").strip()
+    except OSError:
+        return ""
+    return line.split(" (pid", 1)[0] if line.startswith("abm ") else ""
+
+
 def _refuse_current_folder(target: Path) -> None:
     """Refuse to replace ``.``, ``..`` or a folder above the working directory (``--force``)."""
     from abm.errors import ParameterError
@@ -205,9 +218,15 @@ def check_folder(folder: str | os.PathLike[str], command: str, *, force: bool = 
     elif other is None:
         foreign = sorted(entry.name for entry in target.iterdir() if not entry.name.startswith("."))
         if foreign and manifest is None:
+            listed = f"{foreign[0]}{', …' if len(foreign) > 1 else ''}"
+            writer = _last_writer(target)
+            if writer:  # its lock names it: a run stopped before its manifest (Ctrl-C, a crash)
+                raise ParameterError(
+                    f"--out {target} holds the files of an interrupted {writer} ({listed}; no "
+                    f"manifest); {way_out}"
+                )
             raise ParameterError(
-                f"--out {target} holds files abm did not write ({foreign[0]}"
-                f"{', …' if len(foreign) > 1 else ''}); {way_out}"
+                f"--out {target} holds files abm did not write ({listed}); {way_out}"
             )
     if other is not None and other != command:
         shown = other if other == "an experiment" else f"abm {other}"

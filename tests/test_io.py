@@ -249,6 +249,24 @@ def test_a_rerun_replaces_its_own_outputs_and_keeps_them_until_it_succeeds(
     assert sorted(listed) == ["network.graphml", "timeseries.parquet"]
 
 
+def test_a_run_stopped_before_its_manifest_is_named_in_the_refusal(tmp_path, capsys):
+    # killed after its tables, before its manifest: its lock line (the flock died with it)
+    # still names the command, so the refusal says what the folder holds
+    from abm.cli import main
+
+    scenario = tmp_path / "t.toml"
+    scenario.write_text('name = "t"\n[horizon]\nsteps = 3\n')
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / ".lock").write_text("abm run (pid 4242)")
+    (out / "timeseries.parquet").write_bytes(b"PAR1")
+    assert main(["run", str(scenario), "--out", str(out), "--quiet"]) == 2
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1
+    assert "holds the files of an interrupted abm run (timeseries.parquet; no manifest)" in error
+    assert main(["run", str(scenario), "--out", str(out), "--quiet", "--force"]) == 0
+
+
 def test_a_folder_of_files_abm_did_not_write_needs_force(tmp_path, capsys):
     from abm.cli import main
 
