@@ -110,7 +110,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     for axis, (column, label) in zip(axes.ravel(), PANELS.items(), strict=True):
         for colour, name in zip(colours, names, strict=True):
             fan(axis, series[series["policy"] == name], column, colour, name)
-        axis.set(ylabel=label, title=label)
+        axis.set(title=label)  # (a y label would repeat the title and crowd the next panel)
         axis.title.set_fontsize(13)
     for axis in axes[1]:
         axis.set_xlabel("period")
