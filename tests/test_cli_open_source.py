@@ -185,31 +185,3 @@ def test_subprocess_bad_input_exits_2_with_one_line():
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1
     assert "--share" in lines[0]
-
-
-def test_out_claims_its_folder_as_abm_run_does(tmp_path, capsys):
-    from abm.io import claim_folder
-
-    other = tmp_path / "other"  # another command's outputs
-    other.mkdir()
-    (other / "manifest.json").write_text('{"command": "run", "outputs": ["timeseries.parquet"]}')
-    (other / "timeseries.parquet").write_text("run")
-    assert main(["open-source", "--out", str(other)]) == 2
-    error = capsys.readouterr().err
-    assert error.count("\n") == 1
-    assert "holds the outputs of abm run; choose another folder, or --force" in error
-    assert sorted(p.name for p in other.iterdir()) == ["manifest.json", "timeseries.parquet"]
-    assert main(["open-source", "--out", str(other), "--force"]) == 0
-    assert json.loads((other / "manifest.json").read_text())["command"] == "open-source"
-    assert not (other / "timeseries.parquet").exists()
-    held = tmp_path / "held"
-    claim_folder(held, "open-source")  # this process writes it; another process is refused
-    result = subprocess.run(
-        [sys.executable, "-m", "abm", "open-source", "--out", str(held)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert result.returncode == 2 and "is being written by abm open-source" in result.stderr
-    assert [p.name for p in held.iterdir()] == [".lock"]

@@ -108,32 +108,6 @@ def test_landscape_writes_figure_tables_and_manifest(tmp_path, capsys):
     assert [n for n in names if n.startswith(".")] == [".lock"]
 
 
-def test_landscape_claims_its_folder_as_abm_run_does(tmp_path, capsys):
-    from abm.io import claim_folder
-
-    small = ["landscape", "--thetas", "3", "--penalties", "3", "--quiet", "--out"]
-    other = tmp_path / "mc"  # another command's outputs: refused, then replaced with --force
-    other.mkdir()
-    (other / "manifest.json").write_text('{"command": "mc", "outputs": ["runs.parquet"]}')
-    (other / "experiment.json").write_text("{}")
-    assert main([*small, str(other)]) == 2
-    error = capsys.readouterr().err
-    assert error.count("\n") == 1
-    assert "holds the outputs of abm mc; choose another folder, or --force" in error
-    assert sorted(p.name for p in other.iterdir()) == ["experiment.json", "manifest.json"]
-    assert main([*small, str(other), "--force"]) == 0
-    assert json.loads((other / "manifest.json").read_text())["command"] == "landscape"
-    assert not (other / "experiment.json").exists()
-    assert main([*small, str(other)]) == 0  # a rerun into its own folder
-    held = tmp_path / "held"
-    claim_folder(held, "landscape")  # this process writes it; a second landscape is refused
-    result = subprocess.run(
-        [sys.executable, "-m", "abm", *small, str(held)], capture_output=True, text=True, cwd=ROOT
-    )
-    assert result.returncode == 2 and "is being written by abm landscape" in result.stderr
-    assert [p.name for p in held.iterdir()] == [".lock"]
-
-
 @pytest.mark.parametrize(
     ("args", "needle"),
     [

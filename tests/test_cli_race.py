@@ -265,31 +265,3 @@ def test_subprocess_bad_input_exits_2_with_one_line():
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1
     assert "--catchup-day" in lines[0]
-
-
-def test_out_claims_its_folder_as_abm_run_does(tmp_path, capsys):
-    from abm.io import claim_folder
-
-    other = tmp_path / "other"  # another command's outputs
-    other.mkdir()
-    (other / "manifest.json").write_text('{"command": "mc", "outputs": ["runs.parquet"]}')
-    (other / "runs.parquet").write_text("mc")
-    assert main(["race", "--out", str(other)]) == 2
-    error = capsys.readouterr().err
-    assert error.count("\n") == 1
-    assert "holds the outputs of abm mc; choose another folder, or --force" in error
-    assert sorted(p.name for p in other.iterdir()) == ["manifest.json", "runs.parquet"]
-    assert main(["race", "--out", str(other), "--force", "--quiet"]) == 0
-    assert json.loads((other / "manifest.json").read_text())["command"] == "race"
-    assert not (other / "runs.parquet").exists()
-    held = tmp_path / "held"
-    claim_folder(held, "race")  # this process writes it; another process is refused
-    result = subprocess.run(
-        [sys.executable, "-m", "abm", "race", "--out", str(held)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert result.returncode == 2 and "is being written by abm race" in result.stderr
-    assert [p.name for p in held.iterdir()] == [".lock"]

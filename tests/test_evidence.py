@@ -295,18 +295,3 @@ def test_study_quick_run(tmp_path: Path) -> None:
     assert (shown["hhi_base"] <= shown["hhi_base_upper"]).all()
     tidy_models = pd.read_parquet(tmp_path / "evidence_models.parquet")
     assert len(tidy_models) == 976
-
-
-def test_study_claims_its_folder_as_abm_run_does(tmp_path: Path, capsys) -> None:
-    other = tmp_path / "landscape"  # another command's outputs: refused before any work
-    other.mkdir()
-    (other / "manifest.json").write_text('{"command": "landscape", "outputs": ["a.png"]}')
-    (other / "a.png").write_text("png")
-    assert main(["study", "evidence", "--quick", "--quiet", "--out", str(other)]) == 2
-    error = capsys.readouterr().err
-    assert error.count("\n") == 1
-    assert "holds the outputs of abm landscape; choose another folder, or --force" in error
-    assert sorted(p.name for p in other.iterdir()) == ["a.png", "manifest.json"]
-    assert main(["study", "evidence", "--quick", "--quiet", "--out", str(other), "--force"]) == 0
-    assert json.loads((other / "manifest.json").read_text())["command"] == "study evidence"
-    assert not (other / "a.png").exists()

@@ -310,3 +310,42 @@ def test_force_refuses_the_current_folder_and_those_above_it(tmp_path, out, comm
     assert "--force cannot replace the current folder or one above it" in result.stderr
     assert (here / "keep.txt").read_text() == "keep" and scenario.is_file()
     assert sorted(p.name for p in here.iterdir()) == ["keep.txt", "sub"]
+
+
+@pytest.mark.parametrize(
+    ("command", "options"),
+    [
+        ("landscape", ["landscape", "--thetas", "3", "--penalties", "3"]),
+        ("race", ["race"]),
+        ("open-source", ["open-source"]),
+        ("study evidence", ["study", "evidence", "--quick"]),
+    ],
+)
+def test_every_command_with_out_claims_its_folder_as_run_does(tmp_path, capsys, command, options):
+    from abm.cli import main
+    from abm.io import claim_folder
+
+    other = tmp_path / "other"  # another command's outputs: refused, then replaced with --force
+    other.mkdir()
+    (other / "manifest.json").write_text('{"command": "mc", "outputs": ["runs.parquet"]}')
+    (other / "runs.parquet").write_text("mc")
+    assert main([*options, "--quiet", "--out", str(other)]) == 2
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1
+    assert "holds the outputs of abm mc; choose another folder, or --force" in error
+    assert sorted(p.name for p in other.iterdir()) == ["manifest.json", "runs.parquet"]
+    assert main([*options, "--quiet", "--out", str(other), "--force"]) == 0
+    assert json.loads((other / "manifest.json").read_text())["command"] == command
+    assert not (other / "runs.parquet").exists()
+    assert main([*options, "--quiet", "--out", str(other)]) == 0  # a rerun into its own folder
+    held = tmp_path / "held"
+    claim_folder(held, command)  # this process writes it; another process is refused
+    result = subprocess.run(
+        [sys.executable, "-m", "abm", *options, "--out", str(held)],
+        cwd=Path(__file__).resolve().parent.parent,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 2 and f"is being written by abm {command}" in result.stderr
+    assert [p.name for p in held.iterdir()] == [".lock"]
