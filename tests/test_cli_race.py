@@ -96,6 +96,10 @@ def test_power_value_options(capsys):
             "--pricing is only accepted with --valuations (none given)",
         ),
         (["--pricing", "uniform"], "--pricing is only accepted with --valuations (none given)"),
+        (
+            ["--substitution-discount", "0.25"],
+            "--substitution-discount is only accepted with --substitution above 0 (got 0)",
+        ),
     ],
 )
 def test_an_option_without_effect_is_refused(tmp_path, capsys, options, message):

@@ -158,6 +158,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--substitution-discount",
         type=UNIT,
         default=0.0,
+        action=_Given,
         metavar="DELTA",
         help="share δ of the premium those customers do not value",
     )
@@ -402,6 +403,10 @@ def _check_effect(args: argparse.Namespace) -> None:
             )
     if "--pricing" in given and not args.valuations:
         raise ParameterError("--pricing is only accepted with --valuations (none given)")
+    if "--substitution-discount" in given and args.substitution == 0:
+        raise ParameterError(
+            "--substitution-discount is only accepted with --substitution above 0 (got 0)"
+        )
 
 
 def run(args: argparse.Namespace) -> int:
