@@ -245,21 +245,16 @@ def test_a_corrupt_input_is_one_line_and_exit_2(tmp_path, capsys, broken):
     assert not (folder / "report.html").exists()
 
 
-def test_a_read_only_folder_is_a_write_failure_naming_report_html(tmp_path: Path) -> None:
-    import os
-    import shutil
+def test_a_read_only_folder_is_a_write_failure_naming_report_html(
+    tmp_path: Path, as_user: list[str]
+) -> None:
 
     scenario = tmp_path / "t.toml"
     scenario.write_text('name = "t"\n[horizon]\nsteps = 3\n')
     folder = tmp_path / "rorun"
     assert main(["run", str(scenario), "--out", str(folder), "--quiet", "--no-figures"]) == 0
     folder.chmod(0o555)
-    command = [sys.executable, "-m", "abm", "report", str(folder)]
-    if os.geteuid() == 0:  # root writes anywhere: drop the capability, as a user is without it
-        if shutil.which("setpriv") is None:
-            pytest.skip("running as root without setpriv")
-        drop = "-dac_override,-dac_read_search"
-        command = ["setpriv", f"--bounding-set={drop}", f"--inh-caps={drop}", *command]
+    command = [*as_user, sys.executable, "-m", "abm", "report", str(folder)]
     root = Path(__file__).resolve().parent.parent
     result = subprocess.run(command, capture_output=True, text=True, cwd=root)
     folder.chmod(0o755)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -135,29 +133,19 @@ def test_a_folder_given_as_the_scenario_is_named_as_a_folder(tmp_path):
         load_scenario(tmp_path)
 
 
-def _without_root_override() -> list[str]:
-    """A command prefix under which file permissions apply (root's DAC override dropped)."""
-    if os.geteuid() != 0:
-        return []
-    if shutil.which("setpriv") is None:
-        pytest.skip("root reads any file, and setpriv is not there to drop the override")
-    drop = "-dac_override,-dac_read_search"
-    return ["setpriv", f"--bounding-set={drop}", f"--inh-caps={drop}"]
-
-
 @pytest.mark.parametrize(
     "command",
     [["run"], ["mc"], ["sweep"], ["sa"], ["calibrate", "evidence", "--scenario"]],
     ids=["run", "mc", "sweep", "sa", "calibrate"],
 )
-def test_an_unreadable_scenario_is_one_line_and_exit_2(tmp_path, command):
+def test_an_unreadable_scenario_is_one_line_and_exit_2(tmp_path, command, as_user):
     scenario = tmp_path / "locked.toml"
     scenario.write_text(TINY, encoding="utf-8")
     scenario.chmod(0)
     out = tmp_path / "out"
     abm = [sys.executable, "-m", "abm", *command, str(scenario), "--out", str(out)]
     done = subprocess.run(
-        [*_without_root_override(), *abm],
+        [*as_user, *abm],
         capture_output=True,
         text=True,
         timeout=120,

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
-import shutil
 import tomllib
 from pathlib import Path
 
@@ -186,19 +184,15 @@ def test_abm_schema_bad_out_is_one_line_exit_2(tmp_path, capsys, out, message):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["plain"]  # nothing written
 
 
-def test_abm_schema_into_a_read_only_folder_is_one_line_exit_2(tmp_path, capsys, monkeypatch):
+def test_abm_schema_into_a_read_only_folder_is_one_line_exit_2(
+    tmp_path, capsys, monkeypatch, as_user
+):
     import subprocess
     import sys
 
     locked = tmp_path / "locked"
     locked.mkdir(mode=0o555)
-    # root writes anywhere: drop the capability that lets it, as a user would be without it
-    command = [sys.executable, "-m", "abm", "schema", "--out", str(locked / "s.json")]
-    if hasattr(os, "geteuid") and os.geteuid() == 0:
-        if shutil.which("setpriv") is None:
-            pytest.skip("running as root without setpriv")
-        drop = "-dac_override,-dac_read_search"
-        command = ["setpriv", f"--bounding-set={drop}", f"--inh-caps={drop}", *command]
+    command = [*as_user, sys.executable, "-m", "abm", "schema", "--out", str(locked / "s.json")]
     result = subprocess.run(command, capture_output=True, text=True, cwd=ROOT)
     assert result.returncode == 2 and result.stderr.count("\n") == 1
     assert "cannot write in" in result.stderr and "Traceback" not in result.stderr
