@@ -452,6 +452,21 @@ def test_lambert_table_start_is_within_its_bound_and_one_halley_step_reaches_rou
     assert np.isnan(clearing.lambert_of_exp(np.array([np.nan, 0.0])))[0]
 
 
+def test_lambert_of_exp_written_over_its_input_gives_the_same_values():
+    # the forgone tables write W over their own exponents: values outside the table (read
+    # after the table's pass) and slices of every size must come out as from a fresh array
+    from abm.market.clearing import _SLICE, lambert_of_exp
+
+    z = np.random.default_rng(5).normal(-5.0, 30.0, 2 * _SLICE + 7)
+    z[[3, _SLICE + 1, -1]] = [np.nan, np.inf, -np.inf]
+    expected = lambert_of_exp(z)
+    alias = z.copy()
+    assert lambert_of_exp(alias, out=alias) is not None
+    np.testing.assert_array_equal(alias, expected)
+    with pytest.raises(ValueError, match="C-contiguous"):
+        lambert_of_exp(z[::2], out=np.empty(z.size)[::2])
+
+
 def test_logit_markup_solves_its_equation_to_rounding_inside_and_outside_its_table():
     # y = ln x with x + ln x − ln(1 + x) = t. h(y) = e^y + y − ln(1 + e^y) − t has slope ≥ 1,
     # so |y − y*| ≤ |h(y)|: a residual at rounding bounds the error independently of the solver

@@ -50,7 +50,7 @@ _NEWTON_ONLY: Final = 32
 _SLICE: Final = 1 << 15
 
 
-def lambert_of_exp(z: FloatArray) -> FloatArray:
+def lambert_of_exp(z: FloatArray, out: FloatArray | None = None) -> FloatArray:
     """W(e^z), the markup x = p/σ − 1 of a logit best response (x·e^x = e^z, x + ln x = z).
 
     On [−50, 40] (where a market's values lie): linear interpolation in a table of W on a grid
@@ -62,42 +62,70 @@ def lambert_of_exp(z: FloatArray) -> FloatArray:
     (:func:`_lambert_halley`, which fills the table and serves z > 40). Below −50,
     W(e^z) = e^z − e^{2z} + O(e^{3z}), exact to double precision. Each value depends on its own
     z only, and the work runs in slices that stay in the processor's cache.
+
+    Args:
+        z: The exponents.
+        out: A float array of ``z``'s shape to write W(e^z) into (``z`` itself allowed, when
+            contiguous).
     """
     shape = np.shape(z)
     flat = np.asarray(z, dtype=float).ravel()
-    result = np.empty_like(flat)
+    if out is None:
+        result = np.empty_like(flat)
+    elif out.shape == shape and out.dtype == np.float64 and out.flags.c_contiguous:
+        result = out.reshape(-1)  # (a view: the writes land in ``out``)
+    else:
+        raise ValueError("out must be a C-contiguous float64 array of z's shape")
     for begin in range(0, flat.size, _SLICE):
-        result[begin : begin + _SLICE] = _lambert_slice(flat[begin : begin + _SLICE])
+        _lambert_slice(flat[begin : begin + _SLICE], result[begin : begin + _SLICE])
     return result.reshape(shape)
 
 
-def _lambert_slice(z: FloatArray) -> FloatArray:
-    """:func:`lambert_of_exp` of one slice: the table, and where it does not reach, the rest.
+def _lambert_slice(z: FloatArray, out: FloatArray) -> None:
+    """:func:`lambert_of_exp` of one slice, written into ``out``.
 
-    The table runs over every value (clipped into its range: cheaper than gathering by a mask)
-    and the few values outside it are then written over.
+    Where some value lies outside the table (rare), the table runs over every value clipped into
+    its range (cheaper than gathering by a mask) and the few outside are then written over.
     """
-    result = _lambert_table(np.fmin(np.fmax(z, _TABLE_LOW), _TABLE_HIGH))  # NaN → the low end
-    if z.min() < _TABLE_LOW or not z.max() <= _TABLE_HIGH:  # (a NaN maximum is not ≤)
-        rare = np.flatnonzero(~((z >= _TABLE_LOW) & (z <= _TABLE_HIGH)))
-        outside = z[rare]
-        small = np.exp(np.minimum(outside, _TABLE_LOW))
-        result[rare] = np.where(
-            outside < _TABLE_LOW, small * (1.0 - small), _lambert_halley(outside)
-        )
-    return result
+    if z.min() >= _TABLE_LOW and z.max() <= _TABLE_HIGH:  # (a NaN fails both)
+        _lambert_table(z, out)
+        return
+    # (read before ``out``, which may be ``z``, is written)
+    rare = np.flatnonzero(~((z >= _TABLE_LOW) & (z <= _TABLE_HIGH)))
+    outside = z[rare]
+    small = np.exp(np.minimum(outside, _TABLE_LOW))
+    outside = np.where(outside < _TABLE_LOW, small * (1.0 - small), _lambert_halley(outside))
+    _lambert_table(np.fmin(np.fmax(z, _TABLE_LOW), _TABLE_HIGH), out)  # NaN → the low end
+    out[rare] = outside
 
 
-def _lambert_table(z: FloatArray) -> FloatArray:
-    """W(e^z) for z in [−50, 40]: the table's interpolation refined by one Halley step."""
-    position = (z - _TABLE_LOW) * _TABLE_STEPS
-    index = position.astype(np.intp)
-    w = _TABLE[index] + (position - index) * _TABLE_SLOPE[index]
+def _lambert_table(z: FloatArray, out: FloatArray | None = None) -> FloatArray:
+    """W(e^z) for z in [−50, 40]: the table's interpolation refined by one Halley step.
+
+    Written with in-place operations on the slice's own temporaries (the arithmetic of
+    ``w = T[k] + (position − k)·S[k]`` and of the Halley step below, operation for operation).
+    """
+    position = z - _TABLE_LOW
+    position *= _TABLE_STEPS
+    whole = np.trunc(position)
+    index = whole.astype(np.intp)
+    position -= whole  # the fraction of the step, exactly
+    position *= _TABLE_SLOPE.take(index, mode="clip")  # (indices are in range: no check)
+    w = _TABLE.take(index, mode="clip")
+    w += position
     # Halley on f(w) = w + ln w − z (f′ = (1 + w)/w, f″ = −1/w²):
     # w − 2ff′/(2f′² − ff″) = w − f·w(1 + w)/((1 + w)² + f/2)
-    residual = w + np.log(w) - z
+    residual = np.log(w)
+    residual += w
+    residual -= z
     up = w + 1.0
-    return w - residual * w * up / (up * up + 0.5 * residual)
+    step = residual * w
+    step *= up
+    up *= up
+    residual *= 0.5
+    up += residual
+    step /= up
+    return np.subtract(w, step, out=out)
 
 
 def _lambert_halley(z: FloatArray) -> FloatArray:
@@ -665,7 +693,10 @@ class Clearing:
         )
         log_d = np.logaddexp(rivals, outside / scale)
         argument = combine_in_place(np.subtract, value / scale, 1.0)
-        markup = lambert_of_exp(combine_in_place(np.subtract, argument, log_d))
+        argument = combine_in_place(np.subtract, argument, log_d)
+        # (a temporary of this method's: W is written over it where it is a plain array)
+        owned = isinstance(argument, np.ndarray) and argument.flags.c_contiguous
+        markup = lambert_of_exp(argument, out=argument if owned else None)
         # at its best response p = σ(1 + x) and share x/(1 + x): revenue per customer is σx
         served = size * markup / (1.0 + markup) if with_sales else None
         revenue = combine_in_place(np.multiply, markup, size * scale)

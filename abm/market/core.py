@@ -57,6 +57,9 @@ from abm.market.populations import (
 )
 from abm.market.regulator import Policy
 
+#: Cells per block of the specialists' forgone table: the block's temporaries (256 KiB each)
+#: then stay in the processor's cache, as :func:`abm.market.clearing.lambert_of_exp`'s slices do.
+_BLOCK_CELLS = 1 << 15
 #: Largest |value| × precision logit demand accepts (e^u must stay finite in its sums).
 _LOGIT_SCALE = 1e300
 
@@ -507,31 +510,56 @@ class MarketCore:
         sold = clearing.deviation_sales(niche, value, product)
         return np.where(base_closed, self.in_house.licence_margin * sold, 0.0)
 
-    def _by_specialist(self, values: np.ndarray) -> np.ndarray:
-        """Per specialist (rows), the generalists' ``values`` of its replication (columns)."""
-        if self.replications == 1:
-            return values[None, :]
-        return values.reshape(self.replications, -1)[self.specialists.replica]
+    def _by_specialist(self, values: np.ndarray, pad: Any = None) -> np.ndarray:
+        """Per specialist (rows), the generalists' ``values`` of its replication (columns).
+
+        With ``pad``, one more column of that value (the "no base" action's).
+        """
+        table = values.reshape(self.replications, -1)
+        if pad is not None:
+            table = np.concatenate((table, np.full((self.replications, 1), pad, table.dtype)), 1)
+        return table if self.replications == 1 else table[self.specialists.replica]
 
     def _base_forgone(self, clearing: Clearing) -> np.ndarray:
-        """U_D of building on each generalist (or none), own effort and everyone else fixed."""
+        """U_D of building on each generalist (or none), own effort and everyone else fixed.
+
+        The table is the period's largest array, so it is computed in blocks of rows that stay
+        in the processor's cache, each pass contiguous and in place: the last column (no base)
+        as a base of α0 = 0 released at ω = 0, zeroed with the bases that do not take part.
+        """
         g, s = self.generalists, self.specialists
-        value = self._derivative_value(self._by_specialist(g.alpha0), s.effort[:, None])
-        revenue = clearing.deviation_revenue(s.niche_index[:, None], value, s.product[:, None])
-        cost = s.effort_cost_at(s.effort[:, None], self._by_specialist(g.released))
-        delta = bargained_share(self.config.bargaining, revenue, cost, self.config.delta)
-        # (1 − δ)·R − C on a released base, 0 elsewhere and in the last column (no base),
-        # written in place (the forgone table is the period's largest array)
-        forgone = np.empty((s.count, revenue.shape[1] + 1))
-        forgone[:, -1] = 0.0
-        payoff = forgone[:, :-1]
-        np.multiply(1.0 - delta, revenue, out=payoff)
-        np.subtract(payoff, cost, out=payoff)
-        if not g.participates.all():
-            np.copyto(payoff, 0.0, where=~self._by_specialist(g.participates))
-        if self.in_house.on:  # the licence on closed bases
-            closed = g.participates & ~g.is_open
-            payoff -= self._licence_fees(clearing, value, closed[None, :])
+        alpha0 = self._by_specialist(g.alpha0, 0.0)
+        released = self._by_specialist(g.released, 0.0)
+        closed = (
+            self._by_specialist(g.participates & ~g.is_open, False) if self.in_house.on else None
+        )
+        forgone = np.empty((s.count, alpha0.shape[1]))
+        block = max(1, _BLOCK_CELLS // alpha0.shape[1])
+        for begin in range(0, s.count, block):
+            rows = slice(begin, begin + block)
+            # (stacked replications: each row its own replication's generalists)
+            base_alpha0, base_released = (
+                (alpha0, released) if self.replications == 1 else (alpha0[rows], released[rows])
+            )
+            value = self._derivative_value(base_alpha0, s.effort[rows, None])
+            revenue = clearing.deviation_revenue(
+                s.niche_index[rows, None], value, s.product[rows, None]
+            )
+            cost = s.effort_cost_at(s.effort[rows, None], base_released, rows=rows)
+            delta = bargained_share(self.config.bargaining, revenue, cost, self.config.delta)
+            # (1 − δ)·R − C, written over R (a new array of the clearing's), then into the table
+            payoff = combine_in_place(np.multiply, 1.0 - delta, revenue, into=revenue)
+            if self.in_house.on:  # the licence on closed bases
+                payoff = combine_in_place(np.subtract, payoff, cost)
+                assert closed is not None  # (firm size runs alone, never stacked)
+                cost = self._licence_fees(clearing, value, closed, rows)
+            np.subtract(payoff, cost, out=forgone[rows])
+        # 0 on the bases that do not take part and in the last column (no base)
+        absent = ~self._by_specialist(g.participates, False)
+        if self.replications == 1:
+            forgone[:, absent[0]] = 0.0
+        else:
+            np.copyto(forgone, 0.0, where=absent)
         return forgone
 
     def _effort_forgone(self, clearing: Clearing) -> np.ndarray:

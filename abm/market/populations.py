@@ -367,6 +367,8 @@ class Specialists(PerAgentState):
             config.specialist_cost, rng, n, "specialists.specialist_cost", 0.0, low_open=True
         )
         self.leverage = draw(config.openness_leverage, rng, n, "specialists.openness_leverage", 0.0)
+        # one λ for all (the usual case): a table's 1 + λω is then one row, not one per agent
+        self._one_leverage = n > 0 and bool((self.leverage == self.leverage[0]).all())
         self.niche = rng.integers(n_niches, size=n).astype(np.intp)
         self.niche_index = self.niche + self.replica * n_niches if replications > 1 else self.niche
         self.none_action = n_generalists
@@ -428,7 +430,9 @@ class Specialists(PerAgentState):
         cost = self.cost if rows is None else self.cost[rows]
         leverage = self.leverage if rows is None else self.leverage[rows]
         if np.ndim(effort) == 2 or np.ndim(openness) == 2:
-            cost, leverage = cost[:, None], leverage[:, None]
+            cost = cost[:, None]
+            # (the same λ·ω for every agent, computed once per column)
+            leverage = self.leverage[0] if self._one_leverage else leverage[:, None]
         # cost·e²/(1 + λω), the same arithmetic written into whichever temporary has the
         # result's shape (these tables are the forgone payoffs' largest)
         numerator = cost * effort**2
