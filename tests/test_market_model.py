@@ -243,6 +243,44 @@ def test_counterfactual_base_payoffs_are_a_re_clearing():
         assert s.base_forgone[j, b] == pytest.approx(0.5 * revenue - cost, abs=1e-12)
 
 
+def test_counterfactual_base_table_is_each_cells_deviation_over_blocks_and_absent_bases():
+    # the table is assembled in cache-sized row blocks over the bases that take part
+    # (abm.market.core): every cell must be what a one-cell deviation pays, 0 on an absent base
+    # and for no base, in every block
+    learning = LearningConfig("logit", {"precision": 20.0}, "counterfactual", 0.3)
+    config = MarketConfig(
+        generalists=GeneralistConfig(
+            count=40, alpha0=Distribution("uniform", low=0.05, high=3.0), learning=learning
+        ),
+        specialists=SpecialistConfig(
+            count=2000, matching="learned", learning=learning, effort_learning=learning
+        ),
+        demand=DemandConfig(rule="logit", niches=20),
+    )
+    model = MarketModel(config, rng=1)
+    g, s = model.generalists, model.specialists
+    for _ in range(40):
+        model.step()
+        if 0 < g.participates.sum() < g.count:
+            break
+    assert 0 < g.participates.sum() < g.count
+    table = model._base_forgone(model.clearing)
+    assert table.shape == (s.count, g.count + 1)
+    rows = [0, 1, 799, 800, 801, 1599, 1600, s.count - 1]  # either side of the blocks' edges
+    for j in rows:
+        for b in range(g.count):
+            if not g.participates[b]:
+                assert table[j, b] == 0.0
+                continue
+            value = np.array([g.alpha0[b] + s.effort[j]])
+            revenue = model.clearing.deviation_revenue(
+                s.niche[j : j + 1], value, s.product[j : j + 1]
+            )[0]
+            cost = s.cost[j] * s.effort[j] ** 2 / (1.0 + s.leverage[j] * g.released[b])
+            assert table[j, b] == pytest.approx((1 - config.delta) * revenue - cost, rel=1e-13)
+    assert not table[:, -1].any()
+
+
 def test_abstention_is_not_absorbing():
     # a strong model with high costs abstains early on, then the exploring rule brings it back
     leader = LearningConfig("q_learning", {"epsilon": 0.2, "epsilon_min": 0.2}, "experienced")

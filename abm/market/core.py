@@ -524,16 +524,26 @@ class MarketCore:
         """U_D of building on each generalist (or none), own effort and everyone else fixed.
 
         The table is the period's largest array, so it is computed in blocks of rows that stay
-        in the processor's cache, each pass contiguous and in place: the last column (no base)
-        as a base of α0 = 0 released at ω = 0, zeroed with the bases that do not take part.
+        in the processor's cache, each pass contiguous and in place, with one more column for
+        "no base" computed as a base of α0 = 0 released at ω = 0 and then zeroed. A run alone
+        computes the bases that take part only (the others pay 0); stacked replications compute
+        every base and zero, per replication, those that do not take part.
         """
         g, s = self.generalists, self.specialists
-        alpha0 = self._by_specialist(g.alpha0, 0.0)
-        released = self._by_specialist(g.released, 0.0)
-        closed = (
-            self._by_specialist(g.participates & ~g.is_open, False) if self.in_house.on else None
-        )
-        forgone = np.empty((s.count, alpha0.shape[1]))
+        columns = None  # where the computed columns go (None: every column, in order)
+        if self.replications > 1:
+            alpha0 = self._by_specialist(g.alpha0, 0.0)
+            released = self._by_specialist(g.released, 0.0)
+            closed = None  # (firm size runs alone, never stacked)
+        else:
+            bases = np.flatnonzero(g.participates)
+            if bases.size < g.count:
+                columns = np.append(bases, g.count)
+            alpha0 = np.append(g.alpha0[bases], 0.0)[None, :]
+            released = np.append(g.released[bases], 0.0)[None, :]
+            closed = np.append(~g.is_open[bases], False)[None, :]
+        shape = (s.count, s.none_action + 1)
+        forgone = np.empty(shape) if columns is None else np.zeros(shape)  # (every cell written)
         block = max(1, _BLOCK_CELLS // alpha0.shape[1])
         for begin in range(0, s.count, block):
             rows = slice(begin, begin + block)
@@ -551,15 +561,15 @@ class MarketCore:
             payoff = combine_in_place(np.multiply, 1.0 - delta, revenue, into=revenue)
             if self.in_house.on:  # the licence on closed bases
                 payoff = combine_in_place(np.subtract, payoff, cost)
-                assert closed is not None  # (firm size runs alone, never stacked)
                 cost = self._licence_fees(clearing, value, closed, rows)
-            np.subtract(payoff, cost, out=forgone[rows])
-        # 0 on the bases that do not take part and in the last column (no base)
-        absent = ~self._by_specialist(g.participates, False)
-        if self.replications == 1:
-            forgone[:, absent[0]] = 0.0
+            if columns is None:
+                np.subtract(payoff, cost, out=forgone[rows])
+            else:
+                forgone[rows, columns] = combine_in_place(np.subtract, payoff, cost)
+        if self.replications > 1:  # 0 on the bases that do not take part, and for no base
+            np.copyto(forgone, 0.0, where=~self._by_specialist(g.participates, False))
         else:
-            np.copyto(forgone, 0.0, where=absent)
+            forgone[:, -1] = 0.0
         return forgone
 
     def _effort_forgone(self, clearing: Clearing) -> np.ndarray:
