@@ -149,7 +149,7 @@ def main() -> None:
             builds[name] = lambda a=agents, i=information, x=abstain: MarketModel(
                 market_config(a, i, x), rng=args.seed
             )
-        # the three are timed in turn, repeat after repeat, so that a busy spell on a shared
+        # the four are timed in turn, repeat after repeat, so that a busy spell on a shared
         # machine slows all of them; each keeps its fastest (least disturbed) run
         best = {name: (math.inf, math.inf) for name in builds}
         for _ in range(args.repeats):
