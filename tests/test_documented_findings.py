@@ -1,10 +1,10 @@
-"""What the README's usage comments say a command finds is what that command finds.
+"""What the README (and the model page's default market) says a command finds is what it finds.
 
-Each check runs the README's own command line (read from README.md, its ``--out`` moved into a
-temporary folder), recomputes the figures the comment states from the command's tables, and
-compares them with the comment's numbers at the precision the comment gives them. A change that
-moves a result fails here until the README says what the command finds now; the comments'
-numbers are read from the README, not repeated here.
+Each check runs the documented command line (read from the page, its ``--out`` moved into a
+temporary folder), recomputes the figures the text states from the command's tables, and
+compares them with the text's numbers at the precision the text gives them. A change that
+moves a result fails here until the page says what the command finds now; the numbers are read
+from the pages, not repeated here.
 """
 
 from __future__ import annotations
@@ -21,14 +21,15 @@ from abm.scenarios import load_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")
+MARKET_PAGE = (ROOT / "docs" / "model" / "market.md").read_text(encoding="utf-8")
 
 pytestmark = pytest.mark.slow
 
 
-def claim(pattern: str) -> list[float]:
-    """The numbers the README's text matching ``pattern`` states (its groups)."""
-    found = re.search(pattern, README)
-    assert found, f"the README no longer says {pattern!r}: update this test with it"
+def claim(pattern: str, page: str = README) -> list[float]:
+    """The numbers the page's text matching ``pattern`` states (its groups)."""
+    found = re.search(pattern, page)
+    assert found, f"the page no longer says {pattern!r}: update this test with it"
     return [float(group) for group in found.groups()]
 
 
@@ -36,11 +37,18 @@ def run(fragment: str, out: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Run the README's ``abm`` line containing ``fragment``, writing into ``out``."""
     lines = [line for line in README.splitlines() if line.startswith("abm ") and fragment in line]
     assert len(lines) == 1, f"one README command with {fragment!r}, found {len(lines)}"
-    args = shlex.split(lines[0].split("#")[0])[1:]
+    return run_line(lines[0], out, monkeypatch)
+
+
+def run_line(line: str, out: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Run the command ``line`` (``abm …``, a trailing comment dropped), writing into ``out``."""
+    args = shlex.split(line.split("#")[0])[1:]
     if "--out" in args:
         args[args.index("--out") + 1] = str(out)
-    else:  # discover reads and writes a sweep's folder, given first
+    elif args[0] == "discover":  # it reads and writes a sweep's folder, given first
         args[1] = str(out)
+    else:
+        args += ["--out", str(out)]
     monkeypatch.chdir(ROOT)  # (the scenarios' paths are the README's, relative to the clone)
     assert main([*args, "--quiet"]) == 0
     return out
@@ -100,3 +108,22 @@ def test_the_race_inside_the_market_finds_the_closed_labs_retreat(tmp_path, monk
     catchup = scenario.market["frontier"]["catchup_period"]
     assert round(compute.loc[1:catchup].mean()) == before
     assert round(compute.iloc[-scenario.output.summary_window :].mean()) == after
+
+
+def test_the_default_markets_monte_carlo_finds_what_the_model_page_says(tmp_path, monkeypatch):
+    # docs/model/market.md, "The default market": the end-of-run figures of its mc command
+    (line,) = re.findall(r"`(abm mc scenarios/baseline\.toml --replications \d+)`", MARKET_PAGE)
+    median, low, high = claim(
+        r"open share is low \(median ([\d.]+), range ([\d.]+)–([\d.]+) over runs\)", MARKET_PAGE
+    )
+    hhi_low, hhi_high = claim(r"HHI of derivatives per base ([\d.]+)–([\d.]+)", MARKET_PAGE)
+    welfare, surplus = claim(
+        r"welfare\s+about (\d+) per period, of which about (\d+) is consumer surplus", MARKET_PAGE
+    )
+    runs = pd.read_parquet(run_line(line, tmp_path / "out", monkeypatch) / "runs.parquet")
+    # each run's figure is its mean over the scenario's summary window (the last periods)
+    assert round(runs["open_share"].median(), 2) == median
+    assert (round(runs["open_share"].min(), 2), round(runs["open_share"].max(), 2)) == (low, high)
+    assert (round(runs["hhi"].min(), 2), round(runs["hhi"].max(), 2)) == (hhi_low, hhi_high)
+    assert round(runs["welfare"].mean()) == welfare
+    assert round(runs["consumer_surplus"].mean(), -1) == surplus  # "about 250"
