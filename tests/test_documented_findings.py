@@ -1,4 +1,4 @@
-"""What the pages say a command finds is what it finds: README, model page, scenario files.
+"""What the pages say a command finds is what it finds: README, model pages, scenario files.
 
 Each check runs the documented command (read from the page where the page gives it, its
 ``--out`` moved into a temporary folder), recomputes the figures the text states from the
@@ -10,6 +10,7 @@ not repeated here.
 
 from __future__ import annotations
 
+import json
 import re
 import shlex
 from pathlib import Path
@@ -226,3 +227,69 @@ def test_the_phased_rule_finds_what_its_file_says(tmp_path, monkeypatch):
     assert near(100 * phased.loc[second, "share_comply"].mean(), complying)
     assert near(phased.loc[second, "open_share"].mean(), opened_later)
     assert near(baseline.loc[second, "open_share"].mean(), unregulated_later)
+
+
+# --- docs/validation.md ---------------------------------------------------------------------
+
+
+def test_the_full_validation_suite_finds_what_the_validation_page_says(capsys):
+    # the page's table of the full suite: each row's figures against `abm validate --json`
+    page = (ROOT / "docs" / "validation.md").read_text(encoding="utf-8")
+    table = page.partition("Results of the full suite")[2].partition("\n\n")[2].partition("\n\n")[0]
+    rows = {}
+    for line in table.splitlines():
+        if line.startswith("| V"):
+            cells = [cell.strip() for cell in line.strip("|").split("|")]
+            rows[cells[0]] = cells[1]
+
+    def row(prefix: str) -> str:
+        (found,) = [figure for name, figure in rows.items() if name.startswith(prefix)]
+        return found
+
+    assert main(["validate", "--json", "--workers", "2"]) == 0
+    checks = {check["check"]: check for check in json.loads(capsys.readouterr().out)["checks"]}
+
+    def figure(name: str) -> float:
+        return checks[name]["figure"]
+
+    def gap(name: str) -> float:
+        return float(re.search(r"mean \|ω − ω⁰\| = ([\d.]+)", checks[name]["detail"])[1])
+
+    # V0: the errors at the page's two significant digits
+    (error,) = claim(r"max error ([\d.e-]+)", row("V0 Model I reduction"))
+    assert f"{figure('V0 Model I reduction'):.1e}" == error
+    (error,) = claim(r"relative error ([\d.e-]+)", row("V0 Model II reduction"))
+    assert f"{figure('V0 Model II reduction'):.1e}" == error
+    # V1: the share, and the benchmark's regimes in the row's name
+    v1 = "V1 myopic Nash (counterfactual)"
+    assert near(figure(v1), row("V1"))
+    (name,) = [name for name in rows if name.startswith("V1")]
+    counts = claim(r"regimes (\d+) free, (\d+) comply, (\d+) pay, (\d+) abstain", name)
+    assert f"[{', '.join(counts)}]" in checks[v1]["detail"]
+    # V2: each leader's share and mean gap
+    for prefix, leader in [
+        ("V2 SPE", "q_learning"),
+        ("V2, Q-learning revising", "q_learning_fast"),
+        ("V2, Roth", "roth_erev"),
+        ("V2, imitation", "imitation"),
+    ]:
+        share, mean_gap = claim(r"^([\d.]+) \(mean gap ([\d.]+)\)$", row(prefix))
+        name = f"V2 SPE from experience: {leader}"
+        assert near(figure(name), share) and near(gap(name), mean_gap), name
+    # V3 and V4: one figure per benchmark or α0, in the row's order
+    myopic, spe = claim(r"MAE ([\d.]+) / ([\d.]+)", row("V3"))
+    assert near(figure("V3 heterogeneous pairs: myopic"), myopic)
+    assert near(figure("V3 heterogeneous pairs: spe"), spe)
+    for benchmark in ("myopic", "SPE"):
+        shares = row(f"V4 regime maps, 21 × 21, α0 = 0.5 / 2 / 3, {benchmark}").split(" / ")
+        for alpha0, share in zip(("0.5", "2", "3"), shares, strict=True):
+            assert near(figure(f"V4 regime map α0 = {alpha0}: {benchmark.lower()}"), share)
+    # V5 and V6
+    (share,) = claim(r"([\d.]+) of judged periods", row("V5"))
+    assert near(figure("V5 race upgrade"), share)
+    peak, low, high, correlation = claim(
+        r"peak ([\d.]+) \[([\d.]+), ([\d.]+)\], r = ([\d.]+)", row("V6")
+    )
+    assert near(figure("V6 firm size"), peak)
+    assert f"[{low}, {high}]" in checks["V6 firm size"]["detail"]
+    assert f"r = {correlation}" in checks["V6 firm size"]["detail"]
