@@ -318,7 +318,9 @@ def test_force_refuses_the_current_folder_and_those_above_it(tmp_path, out, comm
         ("landscape", ["landscape", "--thetas", "3", "--penalties", "3"]),
         ("race", ["race"]),
         ("open-source", ["open-source"]),
-        ("study evidence", ["study", "evidence", "--quick"]),
+        pytest.param(
+            "study evidence", ["study", "evidence", "--quick"], marks=pytest.mark.slow
+        ),  # (a study's quick run: 5 s, kept out of the fast subset)
     ],
 )
 def test_every_command_with_out_claims_its_folder_as_run_does(tmp_path, capsys, command, options):
