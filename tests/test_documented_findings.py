@@ -74,9 +74,8 @@ def run_line(line: str, out: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 def series(line: str, out: Path, monkeypatch: pytest.MonkeyPatch) -> pd.DataFrame:
     """The time series of the one run ``line`` makes, by step."""
-    return pd.read_parquet(run_line(line, out, monkeypatch) / "timeseries.parquet").set_index(
-        "step"
-    )
+    folder = run_line(line, out, monkeypatch)
+    return pd.read_parquet(folder / "timeseries.parquet").set_index("step")
 
 
 # --- README ---------------------------------------------------------------------------------
