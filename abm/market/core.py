@@ -510,15 +510,14 @@ class MarketCore:
         sold = clearing.deviation_sales(niche, value, product)
         return np.where(base_closed, self.in_house.licence_margin * sold, 0.0)
 
-    def _by_specialist(self, values: np.ndarray, pad: Any = None) -> np.ndarray:
-        """Per specialist (rows), the generalists' ``values`` of its replication (columns).
+    def _by_specialist(self, values: np.ndarray, pad: Any) -> np.ndarray:
+        """Per specialist (rows), its replication's generalists' ``values`` (columns), stacked.
 
-        With ``pad``, one more column of that value (the "no base" action's).
+        One more column of ``pad`` (the "no base" action's) ends each row.
         """
         table = values.reshape(self.replications, -1)
-        if pad is not None:
-            table = np.concatenate((table, np.full((self.replications, 1), pad, table.dtype)), 1)
-        return table if self.replications == 1 else table[self.specialists.replica]
+        table = np.concatenate((table, np.full((self.replications, 1), pad, table.dtype)), 1)
+        return table[self.specialists.replica]
 
     def _base_forgone(self, clearing: Clearing) -> np.ndarray:
         """U_D of building on each generalist (or none), own effort and everyone else fixed.
